@@ -1,0 +1,210 @@
+"""``bench.toml`` -> frozen, typed dataclasses. Every default is defined here, once.
+
+Unknown keys, wrong types and a missing file are :class:`ConfigError` s naming the
+file and the key. CLI flags only override what is loaded here.
+"""
+
+import dataclasses
+import os
+import sys
+import typing
+from dataclasses import dataclass, field
+from typing import Dict, Optional, Tuple
+
+from bench.errors import ConfigError
+from bench.registry import did_you_mean
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - the host runs 3.11; kept for users on 3.9/3.10
+    import tomli as tomllib
+
+DEFAULT_CONFIG = "bench.toml"
+
+
+def _check_choice(value, choices, where):
+    if value not in choices:
+        raise ConfigError("{}: {!r} is not one of {}".format(where, value, ", ".join(choices)))
+
+
+def _check_min(value, minimum, where):
+    if value < minimum:
+        raise ConfigError("{}: {!r} must be >= {}".format(where, value, minimum))
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Defaults of ``bench run`` and the analysis commands built on it."""
+
+    device: str = "local"
+    models: Tuple[str, ...] = ("pta",)  # set names or model spec strings
+    runtimes: Tuple[str, ...] = ()  # empty: every runtime the device has
+    precision: str = "fp32"
+    resolution: Optional[int] = None  # None: each model's (or set's) default
+    batch: int = 1
+    trials: int = 50  # ts: batches per timed trial
+    warmup: int = 10
+    repeats: int = 5
+    unstable_cv: float = 0.05  # coefficient of variation above which a row is flagged
+    threads: int = 0  # 0: the runtime's default
+    seed: int = 0
+    results_dir: str = "results"
+    timeout_s: float = 600.0  # per measurement process
+
+    def validate(self, where):
+        _check_choice(self.precision, ("fp32", "fp16"), where + ".precision")
+        for key in ("batch", "trials", "repeats"):
+            _check_min(getattr(self, key), 1, "{}.{}".format(where, key))
+        for key in ("warmup", "threads"):
+            _check_min(getattr(self, key), 0, "{}.{}".format(where, key))
+        if self.resolution is not None:
+            _check_min(self.resolution, 16, where + ".resolution")
+        if self.unstable_cv <= 0 or self.timeout_s <= 0:
+            raise ConfigError("{}: unstable_cv and timeout_s must be > 0".format(where))
+
+
+@dataclass(frozen=True)
+class ExportConfig:
+    """Where and how models are frozen to artifacts (SPEC §2)."""
+
+    dir: str = "models"
+    onnx_opset: int = 13  # TensorRT 8.x on JetPack 4.6 parses this
+    trt_workspace_mb: int = 256  # small: engine builds on a Nano get killed for memory
+    use_torch2trt: bool = False
+    parity_atol_fp32: float = 1e-3
+    parity_atol_fp16: float = 5e-2
+
+    def validate(self, where):
+        _check_min(self.onnx_opset, 7, where + ".onnx_opset")
+        _check_min(self.trt_workspace_mb, 16, where + ".trt_workspace_mb")
+
+
+@dataclass(frozen=True)
+class Config:
+    run: RunConfig = field(default_factory=RunConfig)
+    export: ExportConfig = field(default_factory=ExportConfig)
+    sets: Dict[str, Tuple[str, ...]] = field(default_factory=dict)  # user-defined model sets
+    devices: Dict[str, object] = field(default_factory=dict)  # name -> kind-specific config
+    path: Optional[str] = None  # the file it came from (None: built-in defaults)
+
+
+# Device kinds register their config dataclass here: kind -> dataclass.
+DEVICE_KINDS = {}
+
+
+def register_device_kind(kind):
+    def deco(cls):
+        DEVICE_KINDS[kind] = cls
+        return cls
+    return deco
+
+
+def _type_name(tp):
+    return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
+
+
+def _convert(value, tp, where):
+    """Check ``value`` (from TOML) against annotation ``tp``; return the frozen value."""
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin is typing.Union:  # Optional[X]
+        inner = [a for a in args if a is not type(None)][0]
+        return _convert(value, inner, where)
+    if origin is tuple:
+        if isinstance(value, str):  # a lone string is a one-element list
+            value = [value]
+        if not isinstance(value, list):
+            raise ConfigError("{}: expected a list, got {!r}".format(where, value))
+        return tuple(_convert(v, args[0], "{}[{}]".format(where, i)) for i, v in enumerate(value))
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError("{}: expected a table, got {!r}".format(where, value))
+        return {k: _convert(v, args[1], "{}.{}".format(where, k)) for k, v in value.items()}
+    if tp is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if tp in (int, float, str, bool):
+        if isinstance(value, bool) != (tp is bool) or not isinstance(value, tp):
+            raise ConfigError("{}: expected {}, got {!r}".format(where, _type_name(tp), value))
+        return value
+    if dataclasses.is_dataclass(tp):
+        return build_dataclass(tp, value, where)
+    raise TypeError("unsupported config type {!r} at {}".format(tp, where))
+
+
+def build_dataclass(cls, table, where):
+    """Fill dataclass ``cls`` from a TOML table; unknown keys are errors naming the key."""
+    if not isinstance(table, dict):
+        raise ConfigError("{}: expected a table, got {!r}".format(where, table))
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls) if f.init]
+    kwargs = {}
+    for key, value in table.items():
+        if key not in names:
+            raise ConfigError("{}: unknown key {!r}{}".format(
+                where, key, did_you_mean(key, names)))
+        kwargs[key] = _convert(value, hints[key], "{}.{}".format(where, key))
+    try:
+        obj = cls(**kwargs)
+    except TypeError as exc:  # a required field is missing
+        raise ConfigError("{}: {}".format(where, exc)) from None
+    check = getattr(obj, "validate", None)
+    if check is not None:
+        check(where)
+    return obj
+
+
+def _build_devices(table, where):
+    if not isinstance(table, dict):
+        raise ConfigError("{}: expected a table of devices".format(where))
+    devices = {}
+    for name, dev in table.items():
+        dwhere = "{}.{}".format(where, name)
+        if not isinstance(dev, dict):
+            raise ConfigError("{}: expected a table".format(dwhere))
+        kind = dev.get("kind")
+        if kind is None:
+            raise ConfigError("{}: missing key 'kind' (one of: {})".format(
+                dwhere, ", ".join(sorted(DEVICE_KINDS)) or "none available yet"))
+        if kind not in DEVICE_KINDS:
+            raise ConfigError("{}.kind: unknown device kind {!r}{} (known: {})".format(
+                dwhere, kind, did_you_mean(str(kind), DEVICE_KINDS),
+                ", ".join(sorted(DEVICE_KINDS)) or "none yet"))
+        body = {k: v for k, v in dev.items() if k != "kind"}
+        devices[name] = build_dataclass(DEVICE_KINDS[kind], body, dwhere)
+    return devices
+
+
+def parse_config(data, path):
+    """Build a :class:`Config` from an already-parsed TOML document."""
+    known = {"run": RunConfig, "export": ExportConfig}
+    kwargs = {"path": path}
+    for key, value in data.items():
+        where = "{}: [{}]".format(path, key)
+        if key in known:
+            kwargs[key] = build_dataclass(known[key], value, where)
+        elif key == "sets":
+            kwargs[key] = _convert(value, Dict[str, Tuple[str, ...]], where)
+        elif key == "devices":
+            kwargs[key] = _build_devices(value, "{}: [devices]".format(path))
+        else:
+            raise ConfigError("{}: unknown section [{}]{} (sections: run, export, sets, devices)".format(
+                path, key, did_you_mean(key, list(known) + ["sets", "devices"])))
+    return Config(**kwargs)
+
+
+def load_config(path=None):
+    """Load ``path`` (an explicit ``--config``: must exist) or ``./bench.toml`` if present."""
+    explicit = path is not None
+    path = path or DEFAULT_CONFIG
+    if not os.path.exists(path):
+        if explicit:
+            raise ConfigError("config file {} not found; pass an existing file to --config".format(path))
+        return Config()
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError("{}: not valid TOML: {}".format(path, exc)) from None
+    except OSError as exc:
+        raise ConfigError("{}: cannot read: {}".format(path, exc.strerror)) from None
+    return parse_config(data, path)

@@ -1,0 +1,87 @@
+"""Parameter count and multiply-adds (SPEC §1.2 convention: as ``ptflops`` counts them).
+
+Parameters are the *active* ones: those of modules that actually run in a forward
+pass. For ordinary models that is every parameter; for a PTA configuration it is
+the branches the configuration executes (LLL lightest, BBB heaviest).
+"""
+
+import contextlib
+import io
+
+import torch
+
+from bench._torchvision import import_torchvision
+
+
+def active_parameters(module, resolution, batch=1):
+    """Count the parameters owned by modules whose ``forward`` ran on one input."""
+    ran = []
+    hooks = [m.register_forward_pre_hook(lambda mod, inp: ran.append(mod))
+             for m in module.modules()]
+    try:
+        with torch.no_grad():
+            module(torch.zeros(batch, 3, resolution, resolution))
+    finally:
+        for h in hooks:
+            h.remove()
+    seen, total = set(), 0
+    for mod in ran:
+        for p in mod.parameters(recurse=False):
+            if id(p) not in seen:
+                seen.add(id(p))
+                total += p.numel()
+    return total
+
+
+def multiply_adds(module, resolution):
+    """MACs for one image at ``resolution`` x ``resolution`` (ptflops, pytorch backend).
+
+    ptflops counts conv, linear, batch-norm, activation and pooling work, the
+    convention of SPEC §1.2 (2-class MobileNetV2 at 128: about 104 M).
+    """
+    import_torchvision()  # ptflops imports torchvision.ops
+    from ptflops import get_model_complexity_info
+
+    with contextlib.redirect_stdout(io.StringIO()), torch.no_grad():
+        macs, _ = get_model_complexity_info(
+            module, (3, resolution, resolution), as_strings=False,
+            print_per_layer_stat=False, verbose=False, backend="pytorch")
+    return int(macs)
+
+
+def imagenet_top1(built):
+    """Torchvision's recorded ImageNet-1K top-1 for a standard model (offline), else None.
+
+    Only an unchanged torchvision architecture (no spec arguments) has it; the value
+    is that of the builder's DEFAULT weights.
+    """
+    if built.entry.weights is None or built.spec.non_default_args():
+        return None
+    tv = import_torchvision()
+    try:
+        weights = tv.models.get_model_weights(built.entry.weights).DEFAULT
+    except (ValueError, KeyError):
+        return None
+    return weights.meta.get("_metrics", {}).get("ImageNet-1K", {}).get("acc@1")
+
+
+class Complexity:
+    def __init__(self, params, macs, top1):
+        self.params = params
+        self.macs = macs
+        self.top1 = top1
+
+    @property
+    def params_m(self):
+        return self.params / 1e6
+
+    @property
+    def macs_m(self):
+        return self.macs / 1e6
+
+
+def complexity(built, resolution):
+    module = built.module
+    module.eval()
+    return Complexity(active_parameters(module, resolution), multiply_adds(module, resolution),
+                      imagenet_top1(built))

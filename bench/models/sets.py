@@ -1,0 +1,49 @@
+"""Named model sets (``--set``/``--models``): ``pta``, ``zoo``, ``custom``, ``all``.
+
+A set is a list of spec strings and the resolution its models run at by default.
+Users add their own under ``[sets]`` in ``bench.toml``.
+"""
+
+from bench.errors import SpecError
+
+_PTA = ("mobilenet_v2:num_classes=2", "pta:HHH", "pta:LHH", "pta:HLH", "pta:HHL",
+        "pta:LLL", "pta:BBB")
+
+_ZOO = (
+    "resnet18", "resnet34", "resnet50", "resnet101", "resnet152",
+    "mobilenet_v2:width_mult=0.25", "mobilenet_v2:width_mult=0.5",
+    "mobilenet_v2:width_mult=0.75", "mobilenet_v2",
+    "shufflenet_v2_x0_5", "shufflenet_v2_x1_0", "shufflenet_v2_x1_5", "shufflenet_v2_x2_0",
+    "mnasnet0_5", "mnasnet0_75", "mnasnet1_0", "mnasnet1_3",
+    "densenet121", "densenet169",
+)
+
+# Custom family members the estimator predicts (SPEC §6): other widths, other depths.
+_CUSTOM = (
+    "mobilenet_v2:width_mult=0.2", "mobilenet_v2:width_mult=0.6",
+    "mobilenet_v2:width_mult=0.8", "mobilenet_v2:width_mult=0.9",
+    "resnet:block=basic,layers=1-1-1-1", "resnet:block=basic,layers=3-4-3-3",
+    "resnet:block=basic,layers=3-4-8-3", "resnet:block=bottleneck,layers=2-2-2-2",
+    "resnet:block=bottleneck,layers=3-8-10-4",
+)
+
+# name -> (specs, default resolution or None for each model's own)
+BUILTIN_SETS = {
+    "pta": (_PTA, 128),
+    "zoo": (_ZOO, None),
+    "custom": (_CUSTOM, None),
+    "all": (_PTA + _ZOO + _CUSTOM, None),
+}
+
+
+def set_names(user_sets=None):
+    return list(BUILTIN_SETS) + list(user_sets or {})
+
+
+def get_set(name, user_sets=None):
+    """-> (specs, default resolution or None), or None when ``name`` is not a set."""
+    if user_sets and name in user_sets:
+        if name in BUILTIN_SETS:
+            raise SpecError("[sets].{} shadows the built-in set; pick another name".format(name))
+        return tuple(user_sets[name]), None
+    return BUILTIN_SETS.get(name)

@@ -1,0 +1,29 @@
+import os
+import subprocess
+import sys
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REQUIRE_INTEGRATION = os.environ.get("BENCH_REQUIRE_INTEGRATION") == "1"
+
+
+def integration_unavailable(reason):
+    """Skip an integration test on a user's machine; fail it in CI (BENCH_REQUIRE_INTEGRATION=1)."""
+    if REQUIRE_INTEGRATION:
+        pytest.fail("integration requirement missing under BENCH_REQUIRE_INTEGRATION=1: " + reason)
+    pytest.skip(reason)
+
+
+def run_cli(*args, cwd=None, env=None, timeout=300):
+    """Run ``python -m bench ARGS`` as a user would; returns CompletedProcess (text)."""
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    full_env["PYTHONPATH"] = REPO + os.pathsep + full_env.get("PYTHONPATH", "")
+    return subprocess.run([sys.executable, "-m", "bench"] + list(args), cwd=cwd or REPO,
+                          env=full_env, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture
+def cli():
+    return run_cli

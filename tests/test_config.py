@@ -1,0 +1,56 @@
+import pytest
+
+from bench.config import Config, ExportConfig, RunConfig, load_config
+from bench.errors import ConfigError
+
+
+def write(tmp_path, text):
+    path = tmp_path / "bench.toml"
+    path.write_text(text)
+    return str(path)
+
+
+def test_shipped_bench_toml_loads_with_defaults_equal_to_dataclasses():
+    cfg = load_config("bench.toml")
+    assert cfg.run == RunConfig()
+    assert cfg.export == ExportConfig()
+
+
+def test_values_are_typed_and_frozen(tmp_path):
+    cfg = load_config(write(tmp_path, '[run]\nmodels = ["zoo", "pta:LHH"]\nresolution = 160\n'
+                                      'unstable_cv = 1\n[sets]\nmine = ["resnet18"]\n'))
+    assert cfg.run.models == ("zoo", "pta:LHH")
+    assert cfg.run.resolution == 160
+    assert cfg.run.unstable_cv == 1.0 and isinstance(cfg.run.unstable_cv, float)
+    assert cfg.sets == {"mine": ("resnet18",)}
+    with pytest.raises(AttributeError):
+        cfg.run.batch = 4
+
+
+def test_no_file_no_flag_gives_defaults(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert load_config() == Config()
+
+
+@pytest.mark.parametrize("text, needle", [
+    ("[run]\nbtach = 2\n", "unknown key 'btach' (did you mean: batch?)"),
+    ("[run]\nbatch = \"two\"\n", "[run].batch: expected int, got 'two'"),
+    ("[run]\nbatch = true\n", "[run].batch: expected int"),
+    ("[run]\nprecision = \"fp8\"\n", "[run].precision: 'fp8' is not one of fp32, fp16"),
+    ("[rnu]\n", "unknown section [rnu] (did you mean: run?)"),
+    ("[run\n", "not valid TOML"),
+    ("[devices.nano]\nhost = \"x\"\n", "[devices].nano: missing key 'kind'"),
+    ("[devices.nano]\nkind = \"telnet\"\n", "unknown device kind 'telnet'"),
+])
+def test_bad_config_names_file_and_key(tmp_path, text, needle):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert needle in str(err.value)
+    assert path in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_missing_explicit_file():
+    with pytest.raises(ConfigError, match="config file /nonexistent.toml not found"):
+        load_config("/nonexistent.toml")
