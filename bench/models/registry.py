@@ -115,8 +115,41 @@ class BuiltModel:
         return torch.randn(batch, 3, resolution, resolution, generator=gen)
 
 
+def calibrate_batch_norm(module, seed=0, resolution=96, batches=2, batch_size=4):
+    """Set batch-norm running statistics from seeded random images.
+
+    Freshly initialised networks in eval mode shrink activations layer by layer
+    (MobileNetV2's logits come out near 1e-10), which makes an export's parity
+    check against eager PyTorch meaningless and its arg-max a coin toss.
+    Statistics measured on real activations keep logits of order one. Weights are
+    untouched; the result is deterministic for a seed.
+    """
+    bns = [m for m in module.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    if not bns:
+        return module
+    saved = [bn.momentum for bn in bns]
+    gen = torch.Generator().manual_seed(seed + 1)
+    try:
+        for bn in bns:
+            bn.reset_running_stats()
+            bn.momentum = None  # cumulative average over the calibration batches
+        module.train()
+        with torch.no_grad():
+            for _ in range(batches):
+                module(torch.randn(batch_size, 3, resolution, resolution, generator=gen))
+    finally:
+        for bn, momentum in zip(bns, saved):
+            bn.momentum = momentum
+        module.eval()
+    return module
+
+
 def build_model(spec, seed=0):
-    """Spec (string or :class:`ModelSpec`) -> :class:`BuiltModel` with seeded random weights."""
+    """Spec (string or :class:`ModelSpec`) -> :class:`BuiltModel` with seeded random weights.
+
+    Without a checkpoint, batch-norm statistics are calibrated on seeded random
+    images (see :func:`calibrate_batch_norm`) so outputs are of a realistic scale.
+    """
     if not isinstance(spec, ModelSpec):
         spec = resolve_spec(spec)
     entry = MODELS.get(spec.name)
@@ -127,5 +160,7 @@ def build_model(spec, seed=0):
         raise
     except (TypeError, ValueError) as exc:
         raise SpecError("model spec {!r}: {}".format(spec.canonical(), exc)) from None
+    if spec.kwargs.get("checkpoint") is None:
+        calibrate_batch_norm(module, seed)
     module.eval()
     return BuiltModel(spec, entry, module)

@@ -1,0 +1,68 @@
+"""The runtime interface: open an artifact, place an input, run, sync.
+
+This module and every runtime module are shipped to devices (the Jetson runs
+Python 3.6): plain 3.6 syntax and stdlib only at import time; heavy packages
+(torch, onnxruntime, tensorrt, ai_edge_litert) are imported inside methods.
+"""
+
+from bench.registry import Registry
+
+RUNTIMES = Registry("runtime")
+
+
+class Unsupported(Exception):
+    """This runtime cannot do what was asked here (precision, hardware, missing package).
+
+    Becomes an ``unsupported`` row whose ``error`` is the message: say what is
+    missing and, where there is one, the fix.
+    """
+
+
+def register_runtime(cls):
+    """Class decorator: ``@register_runtime`` on a :class:`Runtime` subclass."""
+    RUNTIMES.add(cls.name, cls)
+    return cls
+
+
+class Session(object):
+    """One loaded artifact, ready to time. The protocol calls, in order:
+    ``set_input`` (not timed), then ``run``/``sync`` (timed), ``output`` (not timed)."""
+
+    def set_input(self, array):
+        """Place a float32 NCHW numpy array where the runtime reads it (device memory)."""
+        raise NotImplementedError
+
+    def run(self):
+        """One inference of the placed batch. No host<->device copies of the input here."""
+        raise NotImplementedError
+
+    def sync(self):
+        """Wait until all queued device work is done (CUDA synchronize); no-op on CPU."""
+
+    def output(self):
+        """Float32 numpy array of the last ``run``'s first output (copied back; not timed)."""
+        raise NotImplementedError
+
+    def close(self):
+        """Free what ``open`` took."""
+
+
+class Runtime(object):
+    """A way to execute an artifact. Subclasses set the class attributes."""
+
+    name = ""  # registry key, the CSV ``runtime`` column
+    formats = ()  # format names it reads, e.g. ("onnx",)
+    precisions = ("fp32",)  # precisions it can ever run
+
+    def versions(self):
+        """{package: version} of what it runs on, for the CSV device-state columns."""
+        return {}
+
+    def check(self, precision, device):
+        """Raise :class:`Unsupported` if ``precision`` on ``device`` ("cpu"/"cuda") can't run."""
+        if precision not in self.precisions:
+            raise Unsupported("{} does not run {}".format(self.name, precision))
+
+    def open(self, path, precision, device, threads):
+        """Load the artifact at ``path`` -> :class:`Session`. ``threads`` 0 = runtime default."""
+        raise NotImplementedError
