@@ -13,9 +13,11 @@ class Progress:
         self.done = 0
         self.start = time.monotonic()
         self._width = 0
+        self._last = ""
 
     def update(self, what=""):
         """Say what is being worked on now (before doing it)."""
+        self._last = what
         if not self.enabled:
             return
         elapsed = time.monotonic() - self.start
@@ -27,6 +29,17 @@ class Progress:
         self.stream.write("\r" + text.ljust(self._width))
         self._width = len(text)
         self.stream.flush()
+
+    def write(self, message, stream=None):
+        """Print a message line without tearing the progress line."""
+        out = stream or self.stream
+        if self.enabled and self._width:
+            self.stream.write("\r" + " " * self._width + "\r")
+            self.stream.flush()
+            self._width = 0
+        print(message, file=out, flush=True)
+        if self.enabled:
+            self.update(self._last)
 
     def advance(self, what=""):
         self.done += 1
