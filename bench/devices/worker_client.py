@@ -1,0 +1,129 @@
+"""Talk to a measurement worker (``bench.measure.worker``) over its stdin/stdout.
+
+The transport is any ``subprocess.Popen``-like process (local; SSH and adb wrap
+their channels the same way). A dead or hung worker becomes a ``crashed`` result
+carrying the exit status, so one bad measurement never ends a run.
+"""
+
+import json
+import queue
+import signal
+import subprocess
+import threading
+import time
+
+
+class WorkerDied(Exception):
+    pass
+
+
+def describe_exit(code):
+    if code is None:
+        return "still running"
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = "signal {}".format(-code)
+        hint = " (likely out of memory)" if -code == signal.SIGKILL else ""
+        return "killed by {}{}".format(name, hint)
+    return "exited with status {}".format(code)
+
+
+class WorkerProcess:
+    """One worker process: ``request(job, timeout)`` -> result dict."""
+
+    def __init__(self, argv, env=None, cwd=None, on_progress=None):
+        self.argv = argv
+        self.on_progress = on_progress
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, env=env, cwd=cwd, text=True,
+                                     bufsize=1)
+        self._lines = queue.Queue()
+        self._stderr = []
+        threading.Thread(target=self._pump_stdout, daemon=True).start()
+        threading.Thread(target=self._pump_stderr, daemon=True).start()
+        self.hello = None
+
+    def _pump_stdout(self):
+        for line in self.proc.stdout:
+            self._lines.put(line)
+        self._lines.put(None)  # end of stream: the worker has exited
+
+    def _pump_stderr(self):
+        for line in self.proc.stderr:
+            self._stderr.append(line)
+            del self._stderr[:-50]  # keep the tail only
+
+    def stderr_tail(self, n=3):
+        lines = [ln.strip() for ln in self._stderr if ln and ln.strip()]
+        return " | ".join(lines[-n:])
+
+    def _next(self, deadline):
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError()
+            try:
+                line = self._lines.get(timeout=remaining)
+            except queue.Empty:
+                raise TimeoutError() from None
+            if line is None:
+                self.proc.wait()
+                raise WorkerDied(describe_exit(self.proc.returncode))
+            line = line.strip()
+            if not line.startswith("{"):
+                continue  # stray output; the protocol is JSON lines only
+            return json.loads(line)
+
+    def start(self, timeout=120):
+        """Wait for the worker's hello (imports done). Raises WorkerDied/TimeoutError."""
+        msg = self._next(time.monotonic() + timeout)
+        if msg.get("event") != "hello":
+            raise WorkerDied("unexpected first message {!r}".format(msg))
+        self.hello = msg
+        return msg
+
+    def request(self, job, timeout):
+        """Send one job, wait for its result; crashes and timeouts become crashed results."""
+        deadline = time.monotonic() + timeout
+        try:
+            self.proc.stdin.write(json.dumps(job) + "\n")
+            self.proc.stdin.flush()
+            while True:
+                msg = self._next(deadline)
+                if msg.get("event") == "progress" and self.on_progress:
+                    self.on_progress(msg)
+                elif msg.get("event") == "result" and msg.get("id") == job.get("id"):
+                    return msg
+                elif msg.get("event") == "error":
+                    raise WorkerDied(msg.get("error"))
+        except TimeoutError:
+            self.kill()
+            return self._crashed(job, "timed out after {:g} s".format(timeout))
+        except (WorkerDied, BrokenPipeError) as exc:
+            self.kill()
+            text = str(exc) if isinstance(exc, WorkerDied) else describe_exit(self.proc.returncode)
+            return self._crashed(job, "measurement process " + text)
+
+    def _crashed(self, job, error):
+        tail = self.stderr_tail()
+        return {"event": "result", "id": job.get("id"), "status": "crashed",
+                "error": error + (" — stderr: " + tail if tail else ""),
+                "exit_status": self.proc.returncode}
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+
+    def close(self):
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.close()
+                self.proc.wait(timeout=10)
+            except (OSError, subprocess.TimeoutExpired):
+                self.kill()
