@@ -13,7 +13,7 @@ from bench.cli.commands import COMMANDS
 from bench.config import load_config
 from bench.errors import BenchError
 
-COMMAND_MODULES = ("bench.cli.cmd_models",)
+COMMAND_MODULES = ("bench.cli.cmd_models", "bench.cli.cmd_run", "bench.cli.cmd_export")
 
 
 class _Parser(argparse.ArgumentParser):

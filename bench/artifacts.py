@@ -1,0 +1,300 @@
+"""The export orchestrator: (model, format, precision, batch) -> a cached, parity-checked file.
+
+Artifacts are cached by content (SPEC §2): the key hashes everything that shapes the
+file (spec, seed, checkpoint bytes, resolution, batch, precision, format, options,
+tool versions, and the source artifact's key for derived formats). Layout::
+
+    <export.dir>/<model>/<format>-<precision>-r<res>-b<batch>-<key12>/model<suffix>
+                                                                     /manifest.json
+
+The artifact is written under a temporary name and renamed into place, and the
+manifest is written (atomically) after it: a directory without an ``ok`` manifest
+is never a cache hit, so a killed export is simply redone.
+"""
+
+import datetime
+import hashlib
+import json
+import os
+import re
+import time
+
+from bench import __version__ as bench_version
+from bench.formats import get_format
+from bench.formats.base import ExportFailed
+from bench.formats.derived import DerivedFormat
+from bench.formats.tools import dist_version, one_line
+from bench.parity import check_parity
+
+MANIFEST = "manifest.json"
+
+
+class Artifact(object):
+    """An exported file and what is known about it. ``cached``: reused, not exported now."""
+
+    def __init__(self, path, manifest, cached, key):
+        self.path = path
+        self.manifest = manifest
+        self.cached = cached
+        self.key = key
+
+    @property
+    def parity(self):
+        return self.manifest.get("parity") or {}
+
+    def __repr__(self):
+        return "Artifact({!r}, cached={})".format(self.path, self.cached)
+
+
+def format_for_runtime(runtime_name):
+    """The format a runtime reads, e.g. ``onnxruntime`` -> ``onnx``."""
+    from bench.runtimes import RUNTIMES
+
+    return RUNTIMES.get(runtime_name).formats[0]
+
+
+def sanitize(name, limit=80):
+    """A model spec as one safe directory name (the key keeps distinct specs apart)."""
+    return re.sub(r"[^A-Za-z0-9._=-]+", "_", name).strip("._")[:limit] or "model"
+
+
+def file_sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def checkpoint_digest(spec):
+    """sha256 of the spec's checkpoint file (weights are part of the content), or None."""
+    path = spec.kwargs.get("checkpoint")
+    if path is None:
+        return None
+    try:
+        return file_sha256(str(path))
+    except OSError as exc:
+        from bench.errors import SpecError
+
+        raise SpecError("model spec {!r}: cannot read checkpoint {}: {}".format(
+            spec.canonical(), path, exc.strerror)) from None
+
+
+class Plan(object):
+    """Everything about one artifact that is known before any work: key, paths, source."""
+
+    def __init__(self, request, fmt, precision, batch, seed, options, tools, source):
+        self.request = request
+        self.format = fmt
+        self.precision = precision
+        self.batch = batch
+        self.seed = seed
+        self.options = options
+        self.tools = tools
+        self.source = source  # Plan of the artifact this one is derived from, or None
+        self.payload = {
+            "spec": request.spec.canonical(), "seed": seed,
+            "checkpoint_sha256": checkpoint_digest(request.spec),
+            "resolution": request.resolution, "batch": batch, "precision": precision,
+            "format": fmt.name, "options": options, "tool_versions": tools,
+            "source": source.key if source else None,
+        }
+        blob = json.dumps(self.payload, sort_keys=True, separators=(",", ":"))
+        self.key = hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+    @property
+    def label(self):
+        return "{} {} {} r{} b{}".format(self.request.name, self.format.name, self.precision,
+                                        self.request.resolution, self.batch)
+
+    def directory(self, root):
+        leaf = "{}-{}-r{}-b{}-{}".format(self.format.name, self.precision,
+                                         self.request.resolution, self.batch, self.key[:12])
+        return os.path.join(root, sanitize(self.request.name), leaf)
+
+    def path(self, root):
+        return os.path.join(self.directory(root), "model" + self.format.suffix)
+
+
+def format_options(fmt, export_config):
+    """The format's options with values from ``[export]`` (defaults from the format)."""
+    return {k: getattr(export_config, k, default) for k, default in sorted(fmt.options.items())}
+
+
+def plan_artifact(request, format_name, precision, batch, export_config, seed=0):
+    """Compute the :class:`Plan` (and its key) without building or exporting anything.
+
+    Raises ExportFailed when the format cannot export ``precision`` or lacks its tools here.
+    """
+    fmt = get_format(format_name)
+    if precision not in fmt.precisions:
+        raise ExportFailed("{} does not export {} (it exports: {})".format(
+            fmt.name, precision, ", ".join(fmt.precisions)))
+    fmt.check()
+    options = format_options(fmt, export_config)
+    tools = {"bench": bench_version, "torch": dist_version("torch")}
+    tools.update(fmt.tool_versions())
+    source = None
+    if isinstance(fmt, DerivedFormat):
+        origin = fmt.source(precision, options)
+        if origin is not None:
+            source = plan_artifact(request, origin[0], origin[1], batch, export_config, seed)
+    return Plan(request, fmt, precision, batch, seed, options, tools, source)
+
+
+def load_cached(plan, root):
+    """The cached :class:`Artifact` for ``plan``, or None (no ok manifest, or file missing/short)."""
+    try:
+        with open(os.path.join(plan.directory(root), MANIFEST)) as fh:
+            manifest = json.load(fh)
+    except FileNotFoundError:
+        return None
+    except ValueError:  # not JSON: cannot happen with atomic writes; redo the export
+        return None
+    path = plan.path(root)
+    if manifest.get("status") != "ok" or manifest.get("key") != plan.key:
+        return None
+    if not os.path.isfile(path) or os.path.getsize(path) != manifest.get("file_size"):
+        return None
+    return Artifact(path, manifest, True, plan.key)
+
+
+def write_json_atomic(path, data):
+    tmp = "{}.tmp-{}".format(path, os.getpid())
+    try:
+        with open(tmp, "w") as fh:
+            json.dump(data, fh, indent=2, sort_keys=True)
+            fh.write("\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def _now():
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+def _base_manifest(plan):
+    return {"spec": plan.request.name, "resolution": plan.request.resolution,
+            "batch": plan.batch, "precision": plan.precision, "format": plan.format.name,
+            "seed": plan.seed, "key": plan.key, "options": plan.options,
+            "tool_versions": plan.tools, "created": _now()}
+
+
+def _no_log(message):
+    """Default ``log``: say nothing (callers that want messages pass a callable)."""
+
+
+def get_artifact(request, format_name, precision, batch, export_config, seed=0, log=None):
+    """The artifact for ``request`` (a ModelRequest) in ``format_name`` at ``precision``.
+
+    A cache hit reads the manifest only (no model is built). A miss builds the model,
+    exports (through the source artifact for derived formats), checks parity against
+    eager PyTorch and writes the manifest. A parity miss is recorded and logged as a
+    warning, not raised. Anything that goes wrong while exporting is ExportFailed
+    with a one-line message (and a ``failed`` manifest records it).
+
+    ``log(message)`` hears ``cached ...``, ``exporting ...``, ``exported ...`` and
+    ``warning: ...`` lines (default: nothing).
+    """
+    if log is None:
+        log = _no_log
+    plan = plan_artifact(request, format_name, precision, batch, export_config, seed)
+    found = load_cached(plan, export_config.dir)
+    if found is not None:
+        log("cached {}: {}".format(plan.label, found.path))
+        return found
+    return _export(plan, export_config, log)
+
+
+def _call_format(plan, built, example, source, tmp):
+    """Run the format's export (or derivation) into ``tmp``; -> its details dict."""
+    fmt, options = plan.format, dict(plan.options)
+    try:
+        if source is not None:
+            return fmt.export_from(source.path, tmp, plan.precision, options) or {}
+        return fmt.export(built.module, example, tmp, plan.precision, options) or {}
+    except ExportFailed as exc:
+        raise ExportFailed("{}: {}".format(plan.label, exc)) from exc
+
+
+def _record_failure(plan, directory, error, family):
+    """A ``failed`` manifest: the reason stays on disk; it is never a cache hit.
+
+    Where the directory cannot be written (often the very failure being recorded),
+    there is no record; the ExportFailed being raised still carries the reason.
+    """
+    manifest = _base_manifest(plan)
+    manifest.update(status="failed", error=str(error), family=family)
+    try:
+        os.makedirs(directory, exist_ok=True)
+        write_json_atomic(os.path.join(directory, MANIFEST), manifest)
+    except OSError:
+        pass
+
+
+def _export(plan, export_config, log):
+    from bench.errors import BenchError
+    from bench.models import build_model
+
+    root = export_config.dir
+    directory, path = plan.directory(root), plan.path(root)
+    tmp = os.path.join(directory, ".model.part-{}{}".format(os.getpid(), plan.format.suffix))
+    family = None
+    try:
+        built = build_model(plan.request.spec, plan.seed)
+        family = built.family
+        example = built.example_input(plan.request.resolution, plan.batch, plan.seed)
+        source = None
+        if plan.source is not None:
+            src = plan.source
+            source = get_artifact(plan.request, src.format.name, src.precision, plan.batch,
+                                  export_config, plan.seed, log)
+        os.makedirs(directory, exist_ok=True)
+        log("exporting {}".format(plan.label))
+        start = time.perf_counter()
+        details = _call_format(plan, built, example, source, tmp)
+        seconds = time.perf_counter() - start
+        os.replace(tmp, path)
+        atol = export_config.parity_atol_fp16 if plan.precision == "fp16" else \
+            export_config.parity_atol_fp32
+        parity = check_parity(plan.format, path, plan.precision, built, example, atol)
+    except BenchError:  # bad input (e.g. a checkpoint that does not fit): not an export failure
+        raise
+    except ExportFailed as exc:
+        _record_failure(plan, directory, exc, family)
+        raise
+    except Exception as exc:  # noqa: BLE001 - becomes the row's one-line error
+        failure = ExportFailed("{} export failed: {}".format(plan.label, one_line(exc)))
+        _record_failure(plan, directory, failure, family)
+        raise failure from exc
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    manifest = _base_manifest(plan)
+    manifest.update(
+        family=family, status="ok", error="", file=os.path.basename(path),
+        file_size=os.path.getsize(path), export_seconds=round(seconds, 3), parity=parity,
+        details=details,
+        source=None if source is None else {"format": source.manifest["format"],
+                                            "precision": source.manifest["precision"],
+                                            "key": source.key,
+                                            "path": os.path.relpath(source.path, directory)})
+    write_json_atomic(os.path.join(directory, MANIFEST), manifest)
+    log("exported {} in {:.1f}s: {}".format(plan.label, seconds, path))
+    if not parity["ok"]:
+        log("warning: {} parity miss: {}".format(plan.label, describe_parity(parity)))
+    return Artifact(path, manifest, False, plan.key)
+
+
+def describe_parity(parity):
+    """One short phrase for a parity record, e.g. ``ok max|err| 2.1e-06`` or the miss."""
+    if parity.get("error"):
+        return "error: {}".format(parity["error"])
+    text = "max|err| {:.2g} (atol {:g})".format(parity["max_abs_err"], parity["atol"])
+    if not parity["argmax_agree"]:
+        text += ", arg-max differs"
+    return ("ok " if parity["ok"] else "MISS ") + text

@@ -1,0 +1,10 @@
+"""Devices: where measurements run. A device is a transport plus parsers (STYLE 3).
+
+Where things go: a new device kind is one module here with a ``@register_device``
+class (and, if it is configured in ``bench.toml``, a config dataclass registered
+with ``bench.config.register_device_kind``), plus one import in ``catalog.py``.
+"""
+
+from bench.devices.base import DEVICES, Device, open_device, register_device
+
+__all__ = ["DEVICES", "Device", "open_device", "register_device"]

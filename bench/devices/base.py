@@ -1,0 +1,59 @@
+"""The device interface and registry."""
+
+from bench.errors import BenchError
+from bench.registry import Registry, did_you_mean
+
+DEVICES = Registry("device kind")
+
+
+def register_device(cls):
+    DEVICES.add(cls.kind, cls)
+    return cls
+
+
+class Device:
+    """Where jobs run. Subclasses set ``kind`` and implement the methods."""
+
+    kind = ""
+
+    def __init__(self, name, config):
+        self.name = name
+        self.config = config  # the kind's config dataclass (None for local)
+
+    def accelerator(self, runtime_cls):
+        """"cuda" or "cpu": where ``runtime_cls`` runs on this device."""
+        raise NotImplementedError
+
+    def available_runtimes(self):
+        """Names of the runtimes that can run here (the default of ``--runtimes``)."""
+        raise NotImplementedError
+
+    def state(self):
+        """Device-state columns for every row (host, CPU, GPU, versions...)."""
+        raise NotImplementedError
+
+    def place_artifact(self, artifact):
+        """Make a host artifact available to the worker; returns the worker-side path."""
+        raise NotImplementedError
+
+    def start_worker(self, on_progress=None):
+        """A started :class:`~bench.devices.worker_client.WorkerProcess`."""
+        raise NotImplementedError
+
+    def close(self):
+        pass
+
+
+def open_device(name, config):
+    """``--device NAME`` -> a Device: ``local`` or a ``[devices.NAME]`` from the config."""
+    from bench.devices import catalog  # noqa: F401  (fills the registry)
+
+    if name == "local":
+        return DEVICES.get("local")("local", None)
+    if name not in config.devices:
+        raise BenchError("unknown device {!r}{}; define it under [devices.{}] in {} "
+                         "(or use --device local)".format(
+                             name, did_you_mean(name, ["local"] + list(config.devices)), name,
+                             config.path or "bench.toml"))
+    dev_cfg = config.devices[name]
+    return DEVICES.get(dev_cfg.kind)(name, dev_cfg)

@@ -1,0 +1,3 @@
+"""Importing this module fills the device registry: one import per device kind."""
+
+from bench.devices import local  # noqa: F401

@@ -1,0 +1,63 @@
+"""The local machine: the worker is a subprocess of this Python."""
+
+import os
+import sys
+
+import bench
+from bench.devices.base import Device, register_device
+from bench.devices.hoststate import host_state
+from bench.devices.worker_client import WorkerProcess
+
+
+def worker_env():
+    """Environment for a worker subprocess: this checkout/installation importable."""
+    env = dict(os.environ)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(bench.__file__)))
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
+
+
+@register_device
+class LocalDevice(Device):
+    kind = "local"
+
+    def __init__(self, name, config):
+        super().__init__(name, config)
+        self._state = None
+
+    def _has_cuda(self):
+        import torch
+
+        return torch.cuda.is_available()
+
+    def accelerator(self, runtime_cls):
+        devices = getattr(runtime_cls, "devices", ("cpu", "cuda"))
+        return "cuda" if "cuda" in devices and self._has_cuda() else "cpu"
+
+    def available_runtimes(self):
+        from bench.runtimes import RUNTIMES
+        from bench.runtimes.base import Unsupported
+
+        names = []
+        for name, cls in RUNTIMES.items():
+            try:
+                cls().check("fp32", self.accelerator(cls))
+            except Unsupported:
+                continue
+            names.append(name)
+        return names
+
+    def state(self):
+        if self._state is None:
+            self._state = host_state()
+        return dict(self._state)
+
+    def place_artifact(self, artifact):
+        return os.path.abspath(artifact.path)
+
+    def start_worker(self, on_progress=None):
+        worker = WorkerProcess([sys.executable, "-m", "bench.measure.worker"], env=worker_env(),
+                               on_progress=on_progress)
+        worker.start()
+        return worker

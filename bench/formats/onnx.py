@@ -1,0 +1,73 @@
+"""Format ``onnx``: ``torch.onnx.export`` at a configurable opset, checked with onnx.checker.
+
+The default opset (13) is one TensorRT 8.x on JetPack 4.6 parses. The legacy
+TorchScript-based exporter writes exactly the requested opset for these CNNs; the
+dynamo exporter of torch 2.x starts at opset 18 and fails to convert these models
+down, so it is used only where the legacy one is gone. Either way the written
+file's opset is verified. fp16 is the half model with half inputs and outputs.
+"""
+
+import inspect
+import warnings
+
+from bench.formats.base import ExportFailed, Format, register_format
+from bench.formats.tools import dist_version, require_modules
+
+INSTALL = "pip install 'bench[onnx]'"
+
+
+def legacy_exporter_available(torch):
+    """True where ``torch.onnx.export(..., dynamo=False)`` selects the TorchScript exporter."""
+    params = inspect.signature(torch.onnx.export).parameters
+    return "dynamo" not in params or hasattr(torch.onnx, "utils")
+
+
+def written_opset(model):
+    for entry in model.opset_import:
+        if entry.domain in ("", "ai.onnx"):
+            return entry.version
+    return None
+
+
+@register_format
+class OnnxFormat(Format):
+    name = "onnx"
+    suffix = ".onnx"
+    precisions = ("fp32", "fp16")
+    options = {"onnx_opset": 13}
+    requires = "bench[onnx]"
+
+    def tool_versions(self):
+        return {"onnx": dist_version("onnx")}
+
+    def check(self):
+        require_modules(self.name, ["onnx"], INSTALL)
+
+    def export(self, module, example, path, precision, options):
+        import copy
+
+        import onnx
+        import torch
+
+        opset = int(options.get("onnx_opset", self.options["onnx_opset"]))
+        module = copy.deepcopy(module).eval()
+        if precision == "fp16":
+            module, example = module.half(), example.half()
+        legacy = legacy_exporter_available(torch)
+        kwargs = {"opset_version": opset, "input_names": ["input"], "output_names": ["output"]}
+        if "dynamo" in inspect.signature(torch.onnx.export).parameters:
+            kwargs["dynamo"] = not legacy
+        with warnings.catch_warnings():
+            # The legacy exporter announces its own deprecation on every call.
+            warnings.filterwarnings("ignore", category=DeprecationWarning)
+            warnings.filterwarnings("ignore", category=FutureWarning)
+            with torch.no_grad():
+                torch.onnx.export(module, (example,), path, **kwargs)
+        model = onnx.load(path)
+        onnx.checker.check_model(model)
+        got = written_opset(model)
+        if got != opset:
+            raise ExportFailed("torch {} wrote ONNX opset {} instead of the requested {}; set "
+                               "[export] onnx_opset = {}".format(torch.__version__, got, opset, got))
+        return {"exporter": "torchscript" if legacy else "dynamo", "opset": got,
+                "dtype": "float16" if precision == "fp16" else "float32"}

@@ -1,0 +1,79 @@
+"""Parity of an exported artifact with eager PyTorch on the same seeded input (SPEC §2).
+
+The artifact is opened with its format's reference runtime (the first runtime that
+reads the format) on CPU, or on CUDA for formats built on their target (TensorRT).
+This is a correctness check, not a measurement: fp16 artifacts are run on CPU even
+where a runtime's ``check`` refuses to *time* fp16 there (slow or emulated kernels
+still compute the right numbers).
+"""
+
+import math
+
+from bench.formats.tools import one_line
+
+
+def reference_runtime(format_name):
+    """Name of the first registered runtime that reads ``format_name``."""
+    from bench.runtimes import RUNTIMES
+
+    for name, cls in RUNTIMES.items():
+        if format_name in cls.formats:
+            return name
+    raise LookupError("no runtime reads format {!r}".format(format_name))
+
+
+def run_once(runtime_name, path, precision, device, array):
+    """Open ``path`` with the runtime, run ``array`` once, return the float32 output."""
+    from bench.runtimes import get_runtime
+
+    session = get_runtime(runtime_name).open(path, precision, device, 0)
+    try:
+        session.set_input(array)
+        session.run()
+        session.sync()
+        return session.output()
+    finally:
+        session.close()
+
+
+def eager_reference(built, example):
+    import torch
+
+    with torch.no_grad():
+        return built.module(example).float().numpy()
+
+
+def compare(out, ref):
+    """(max abs error, whether every sample's arg-max agrees, error text or "")."""
+    import numpy as np
+
+    if out.shape != ref.shape:
+        return None, None, "output shape {} differs from eager's {}".format(out.shape, ref.shape)
+    if not np.all(np.isfinite(out)):
+        return None, None, "non-finite values in the output"
+    err = float(np.max(np.abs(out.astype(np.float64) - ref)))
+    batch = ref.shape[0]
+    agree = bool(np.all(out.reshape(batch, -1).argmax(1) == ref.reshape(batch, -1).argmax(1)))
+    return err, agree, ""
+
+
+def check_parity(fmt, path, precision, built, example, atol):
+    """Parity record for the manifest: max_abs_err, argmax_agree, atol, ok, runtime, device.
+
+    A runtime that cannot run the artifact gives ``ok: False`` and ``error`` (recorded
+    and reported, never dropped).
+    """
+    runtime = reference_runtime(fmt.name)
+    device = "cuda" if fmt.builds_on_target else "cpu"
+    record = {"runtime": runtime, "device": device, "atol": atol, "max_abs_err": None,
+              "argmax_agree": None, "ok": False, "error": ""}
+    ref = eager_reference(built, example)
+    try:
+        out = run_once(runtime, path, precision, device, example.numpy())
+    except Exception as exc:  # noqa: BLE001 - recorded in the manifest and logged
+        record["error"] = "{} could not run the artifact: {}".format(runtime, one_line(exc))
+        return record
+    err, agree, problem = compare(out, ref)
+    record.update(max_abs_err=err, argmax_agree=agree, error=problem)
+    record["ok"] = bool(not problem and err <= atol and agree and not math.isnan(err))
+    return record

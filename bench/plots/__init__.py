@@ -1,0 +1,1 @@
+"""Plots from result CSVs (matplotlib, Agg backend: no display needed)."""

@@ -1,0 +1,185 @@
+"""One benchmark run: for each (model, runtime) export (cached), measure, append a row.
+
+Device-agnostic: the device places artifacts and runs the worker; this module
+turns requests into jobs and results into complete CSV rows, failures included.
+"""
+
+import datetime
+import time
+
+from bench.measure.stats import summarize
+from bench.results_csv import DONE_STATUSES, row_key
+
+
+class RunOptions:
+    """The resolved knobs of a run (config defaults overridden by flags)."""
+
+    FIELDS = ("precision", "batch", "trials", "warmup", "repeats", "threads", "seed",
+              "unstable_cv", "timeout_s", "isolate")
+
+    def __init__(self, **kw):
+        missing = set(self.FIELDS) - set(kw)
+        if missing:
+            raise TypeError("missing run options: {}".format(", ".join(sorted(missing))))
+        self.__dict__.update(kw)
+
+
+def now_iso():
+    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
+
+
+class ComplexityCache:
+    """params_m / macs_m per (model, resolution), computed once per run."""
+
+    def __init__(self):
+        self._cache = {}
+
+    def get(self, request):
+        key = (request.name, request.resolution)
+        if key not in self._cache:
+            from bench.models import build_model, complexity
+
+            cx = complexity(build_model(request.spec), request.resolution)
+            self._cache[key] = (round(cx.params_m, 4), round(cx.macs_m, 2))
+        return self._cache[key]
+
+
+class BenchmarkRun:
+    def __init__(self, device, export_config, options, writer, done=(), log=None,
+                 progress=None):
+        self.device = device
+        self.export_config = export_config
+        self.opts = options
+        self.writer = writer
+        self.done = set(done)
+        self.log = log or (lambda msg: None)
+        self.progress = progress
+        self.rows = []
+        self.skipped = 0
+        self._worker = None
+        self._complexity = ComplexityCache()
+
+    # -- row pieces -------------------------------------------------------------------
+    def _base_row(self, request, runtime_cls):
+        from bench.models import MODELS
+
+        o = self.opts
+        row = {
+            "timestamp": now_iso(), "device": self.device.name, "device_kind": self.device.kind,
+            "model": request.name, "family": MODELS.get(request.spec.name).family,
+            "format": runtime_cls.formats[0], "runtime": runtime_cls.name,
+            "precision": o.precision, "resolution": request.resolution, "batch": o.batch,
+            "trial_size": o.trials, "warmup": o.warmup, "repeats": o.repeats,
+            "threads": o.threads or "",
+        }
+        row.update(self.device.state())
+        return row
+
+    @staticmethod
+    def _artifact_columns(artifact):
+        m = artifact.manifest
+        parity = m.get("parity") or {}
+        return {"export_s": m.get("export_seconds"), "export_cached": artifact.cached,
+                "parity_max_abs_err": parity.get("max_abs_err"),
+                "parity_argmax_agree": parity.get("argmax_agree"),
+                "artifact_key": artifact.key[:12]}
+
+    def _result_columns(self, result):
+        cols = {"status": result.get("status", "failed"), "error": result.get("error", ""),
+                "notes": result.get("notes", "")}
+        if cols["status"] != "ok":
+            return cols
+        cols.update(summarize(result["raw"], self.opts.unstable_cv))
+        cols["load_ms"] = result.get("load_ms")
+        threads = (result.get("info") or {}).get("threads")
+        if threads:
+            cols["threads"] = threads
+        if cols["unstable"]:
+            cols["notes"] = "; ".join(filter(None, [
+                cols["notes"], "unstable: trial CV {:.1%} > {:.1%}".format(
+                    cols["cv"], self.opts.unstable_cv)]))
+        return cols
+
+    # -- worker -------------------------------------------------------------------------
+    def _worker_for_job(self):
+        if self._worker is None or not self._worker.alive():
+            self._worker = self.device.start_worker(on_progress=self._on_progress)
+        return self._worker
+
+    def _on_progress(self, msg):
+        if self.progress:
+            self.progress.update("{} trial {}/{}".format(self._current, msg["done"], msg["total"]))
+
+    def _release_worker(self, force=False):
+        if self._worker is not None and (force or self.opts.isolate):
+            self._worker.close()
+            self._worker = None
+
+    # -- the run --------------------------------------------------------------------------
+    def measure_one(self, request, runtime_cls):
+        """Produce, write and return the row for one (model, runtime)."""
+        from bench.artifacts import get_artifact
+        from bench.formats.base import ExportFailed
+        from bench.runtimes.base import Unsupported
+
+        o = self.opts
+        row = self._base_row(request, runtime_cls)
+        self._current = "{} {} {}".format(request.name, runtime_cls.name, o.precision)
+        accel = self.device.accelerator(runtime_cls)
+        try:
+            runtime_cls().check(o.precision, accel)
+            row["params_m"], row["macs_m"] = self._complexity.get(request)
+            if self.progress:
+                self.progress.update(self._current + " export")
+            artifact = get_artifact(request, runtime_cls.formats[0], o.precision, o.batch,
+                                    self.export_config, seed=o.seed, log=self.log)
+            row.update(self._artifact_columns(artifact))
+            job = {"id": "{}:{}".format(time.time(), request.name), "label": self._current,
+                   "runtime": runtime_cls.name, "artifact": self.device.place_artifact(artifact),
+                   "precision": o.precision, "device": accel, "threads": o.threads,
+                   "batch": o.batch, "resolution": request.resolution, "trials": o.trials,
+                   "warmup": o.warmup, "repeats": o.repeats, "seed": o.seed}
+            if self.progress:
+                self.progress.update(self._current + " measure")
+            result = self._worker_for_job().request(job, o.timeout_s)
+            row.update(self._result_columns(result))
+            self._release_worker(force=result.get("status") == "crashed")
+        except Unsupported as exc:
+            row.update(status="unsupported", error=str(exc))
+        except ExportFailed as exc:
+            row.update(status="failed", error="export failed: {}".format(exc))
+        self.writer.write(row)
+        self.rows.append(row)
+        return row
+
+    def execute(self, requests, runtime_classes):
+        try:
+            for request in requests:
+                for runtime_cls in runtime_classes:
+                    probe = {"device": self.device.name, "model": request.name,
+                             "format": runtime_cls.formats[0], "runtime": runtime_cls.name,
+                             "precision": self.opts.precision, "resolution": request.resolution,
+                             "batch": self.opts.batch}
+                    if row_key(probe) in self.done:
+                        self.skipped += 1
+                    else:
+                        row = self.measure_one(request, runtime_cls)
+                        self.log_row(row)
+                    if self.progress:
+                        self.progress.advance()
+        finally:
+            self._release_worker(force=True)
+        return self.rows
+
+    def log_row(self, row):
+        if row["status"] == "ok":
+            self.log("{model} {runtime} {precision}: {tp:.1f} inf/s (p50 {p50:.2f} ms){flag}".format(
+                tp=row["throughput"], p50=row["latency_ms_p50"],
+                flag=" UNSTABLE" if row.get("unstable") else "", **row))
+        else:
+            self.log("{model} {runtime} {precision}: {status}: {error}".format(**row))
+
+
+def done_keys(rows):
+    """Keys of rows a resume may skip (ok or unsupported)."""
+    return {row_key(r) for r in rows if r.get("status") in DONE_STATUSES}

@@ -1,0 +1,103 @@
+"""Runtime ``tflite``: a ``.tflite`` file in the LiteRT (TFLite) interpreter on the CPU.
+
+``ai_edge_litert`` on the host; ``tflite_runtime`` is accepted where that is what a
+device has. FP16 models carry float16 weights: a CPU interpreter dequantizes them to
+float32 once at load and computes in float32, which the session's ``notes`` say.
+"""
+
+from bench.runtimes.base import Runtime, Session, Unsupported, register_runtime
+
+INSTALL = "ai-edge-litert is not installed: pip install 'bench[tflite]'"
+FP16_NOTE = "fp16 weights; computed in fp32 on this CPU (the interpreter dequantizes them at load)"
+
+
+def interpreter_class():
+    """The LiteRT interpreter class, or :class:`Unsupported` naming the pip extra."""
+    try:
+        from ai_edge_litert.interpreter import Interpreter
+    except ImportError:
+        try:
+            from tflite_runtime.interpreter import Interpreter
+        except ImportError:
+            raise Unsupported(INSTALL)
+    return Interpreter
+
+
+def count_float16_tensors(interpreter):
+    import numpy as np
+
+    return sum(1 for t in interpreter.get_tensor_details() if t["dtype"] == np.float16)
+
+
+@register_runtime
+class TFLiteRuntime(Runtime):
+    name = "tflite"
+    formats = ("tflite",)
+    precisions = ("fp32", "fp16")
+    devices = ("cpu",)
+
+    def versions(self):
+        try:
+            import ai_edge_litert
+        except ImportError:
+            try:
+                import tflite_runtime
+            except ImportError:
+                return {}
+            return {"tflite_runtime": getattr(tflite_runtime, "__version__", "unknown")}
+        return {"ai-edge-litert": getattr(ai_edge_litert, "__version__", "unknown")}
+
+    def check(self, precision, device):
+        Runtime.check(self, precision, device)
+        interpreter_class()
+        if device != "cpu":
+            raise Unsupported("tflite runs on the CPU here (no GPU delegate on this host); "
+                              "device {!r} is not supported".format(device))
+
+    def open(self, path, precision, device, threads):
+        Interpreter = interpreter_class()
+        kwargs = {"model_path": path}
+        if threads and threads > 0:
+            kwargs["num_threads"] = int(threads)
+        interpreter = Interpreter(**kwargs)
+        interpreter.allocate_tensors()
+        fp16 = count_float16_tensors(interpreter)
+        if (fp16 > 0) != (precision == "fp16"):
+            raise ValueError("{} has {} float16 tensors but {} was asked; export it at that "
+                             "precision".format(path, fp16, precision))
+        return TFLiteSession(interpreter, precision, threads)
+
+
+class TFLiteSession(Session):
+    def __init__(self, interpreter, precision, threads):
+        self._interpreter = interpreter
+        self._input = interpreter.get_input_details()[0]
+        self._output = interpreter.get_output_details()[0]
+        self._threads = int(threads) if threads and threads > 0 else None
+        self._precision = precision
+        self.notes = FP16_NOTE if precision == "fp16" else ""
+
+    def set_input(self, array):
+        import numpy as np
+
+        want = tuple(int(d) for d in self._input["shape"])
+        if tuple(array.shape) != want:
+            raise ValueError("input shape {} does not match the model's {}; the artifact is "
+                             "exported for one batch and resolution".format(array.shape, want))
+        self._interpreter.set_tensor(self._input["index"],
+                                     np.ascontiguousarray(array, dtype=self._input["dtype"]))
+
+    def run(self):
+        self._interpreter.invoke()
+
+    def output(self):
+        import numpy as np
+
+        return np.array(self._interpreter.get_tensor(self._output["index"]), dtype=np.float32)
+
+    def info(self):
+        return {"runtime": "tflite", "device": "cpu", "threads": self._threads,
+                "weights": "float16" if self._precision == "fp16" else "float32"}
+
+    def close(self):
+        self._interpreter = None

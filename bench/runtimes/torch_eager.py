@@ -1,0 +1,60 @@
+"""Runtime ``torch``: eager PyTorch on the whole pickled module of the ``eager`` format."""
+
+from bench.runtimes.base import Runtime, register_runtime
+from bench.runtimes.torch_common import TorchSession, check_torch, import_torch, set_threads, \
+    torch_dtype
+
+
+def prepare_torchvision():
+    """Unpickling a torchvision model imports torchvision, which next to a CPU-only torch
+    needs bench's shim (SPEC §1.1). Devices import torchvision normally and are not
+    shipped the shim, hence the ImportError branch."""
+    try:
+        from bench._torchvision import import_torchvision
+    except ImportError:
+        return
+    import_torchvision()
+
+
+def load_pickled_module(torch, path):
+    """``torch.save(module)`` -> module. Torch >= 2.6 loads weights only unless told
+    otherwise; older torch (a Jetson's 1.10) has no ``weights_only`` argument at all."""
+    try:
+        return torch.load(path, map_location="cpu", weights_only=False)
+    except TypeError as exc:
+        if "weights_only" not in str(exc):
+            raise
+        return torch.load(path, map_location="cpu")
+
+
+@register_runtime
+class TorchEagerRuntime(Runtime):
+    name = "torch"
+    formats = ("eager",)
+    precisions = ("fp32", "fp16")
+    devices = ("cpu", "cuda")
+
+    def versions(self):
+        try:
+            import torch
+        except ImportError:
+            return {}
+        return {"torch": torch.__version__}
+
+    def check(self, precision, device):
+        Runtime.check(self, precision, device)
+        check_torch(self.name, precision, device)
+
+    def open(self, path, precision, device, threads):
+        torch = import_torch(self.name)
+        set_threads(torch, threads)
+        prepare_torchvision()
+        module = load_pickled_module(torch, path)
+        want = torch_dtype(torch, precision)
+        first = next(module.parameters(), None)
+        have = want if first is None else first.dtype
+        if have != want:
+            raise ValueError("{} holds {} weights but {} was asked; export it at that "
+                             "precision".format(path, str(have).replace("torch.", ""), precision))
+        module = module.to(device).eval()
+        return TorchSession(module, precision, device, self.name)

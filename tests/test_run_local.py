@@ -1,0 +1,141 @@
+"""`bench run --device local` end to end through the CLI: rows, resume, kill, bad input."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from bench.results_csv import COLUMNS, read_rows
+from conftest import REPO
+
+FAST = ["--trials", "3", "--repeats", "2", "--warmup", "1"]
+
+
+@pytest.fixture
+def cache_env(tmp_path_factory):
+    """A config whose export cache is shared by the tests of this module."""
+    cache = tmp_path_factory.getbasetemp() / "run-cache"
+    cfg = tmp_path_factory.getbasetemp() / "run-bench.toml"
+    cfg.write_text('[export]\ndir = "{}"\n[run]\nresults_dir = "{}"\n'.format(
+        cache, tmp_path_factory.getbasetemp() / "results"))
+    return str(cfg)
+
+
+def test_run_writes_rows_plot_and_summary(cli, tmp_path, cache_env):
+    out = tmp_path / "r.csv"
+    res = cli("run", "--config", cache_env, "--models", "pta:LLL", "mobilenet_v2:width_mult=0.25",
+              "--resolution", "64", "--runtimes", "torch,onnxruntime", "--out", str(out), *FAST)
+    assert res.returncode == 0, res.stderr
+    rows = read_rows(str(out))
+    assert [(r["model"], r["runtime"]) for r in rows] == [
+        ("pta:LLL", "torch"), ("pta:LLL", "onnxruntime"),
+        ("mobilenet_v2:width_mult=0.25", "torch"), ("mobilenet_v2:width_mult=0.25", "onnxruntime")]
+    for r in rows:
+        assert r["status"] == "ok", r["error"]
+        assert float(r["throughput"]) > 0
+        assert float(r["throughput_min"]) <= float(r["throughput"]) <= float(r["throughput_max"])
+        assert float(r["latency_ms_p50"]) <= float(r["latency_ms_p99"])
+        assert r["resolution"] == "64" and r["batch"] == "1" and r["trial_size"] == "3"
+        assert len(r["trial_throughputs"].split(";")) == 2
+        assert r["parity_argmax_agree"] == "true"
+        assert r["cpu_model"] and r["torch_version"].startswith("2.13")
+    assert rows[0]["family"] == "mobilenet_v2_pta" and float(rows[0]["params_m"]) > 1.7
+    assert list(rows[0]) == list(COLUMNS)
+    assert (tmp_path / "r.png").stat().st_size > 1000
+    assert "pta:LLL" in res.stdout and "results: " in res.stdout
+
+
+def test_fp16_on_cpu_and_tensorrt_without_gpu_are_unsupported_rows(cli, tmp_path, cache_env):
+    out = tmp_path / "r.csv"
+    res = cli("run", "--config", cache_env, "--models", "pta:LLL", "--resolution", "64",
+              "--runtimes", "torch,tensorrt", "--precision", "fp16", "--out", str(out), *FAST)
+    rows = read_rows(str(out))
+    assert [r["status"] for r in rows] == ["unsupported", "unsupported"]
+    assert "fp16" in rows[0]["error"].lower()
+    assert "tensorrt" in rows[1]["error"].lower() or "gpu" in rows[1]["error"].lower()
+    assert res.returncode == 1  # nothing was measured
+    assert "Traceback" not in res.stderr
+
+
+@pytest.mark.parametrize("args, code, needle", [
+    (["--runtimes", "onnxrt"], 2, "unknown runtime 'onnxrt' (did you mean: onnxruntime"),
+    (["--models", "resnett18"], 2, "unknown model 'resnett18'"),
+    (["--device", "nano"], 2, "unknown device 'nano'"),
+    (["--out", "/etc/hostname/sub/r.csv"], 3, "cannot write results to /etc/hostname/sub/r.csv"),
+    (["--trials", "0"], 2, "--trials must be >= 1"),
+])
+def test_bad_input_is_one_line(cli, cache_env, args, code, needle):
+    res = cli("run", "--config", cache_env, "--models", "pta:LLL", "--resolution", "64",
+              "--runtimes", "torch", *FAST, *args)
+    assert res.returncode == code, res.stderr
+    assert needle in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1, res.stderr
+    assert "Traceback" not in res.stderr
+
+
+def test_worker_crash_is_a_crashed_row_and_the_run_goes_on(cli, tmp_path, cache_env):
+    out = tmp_path / "r.csv"
+    res = cli("run", "--config", cache_env, "--models", "pta:LLL", "pta:HHL", "--resolution", "64",
+              "--runtimes", "torch", "--out", str(out), *FAST,
+              env={"BENCH_TEST_CRASH": "pta:LLL torch"})
+    rows = read_rows(str(out))
+    assert [r["status"] for r in rows] == ["crashed", "ok"]
+    assert "killed by SIGKILL" in rows[0]["error"]
+    assert res.returncode == 1
+
+
+def _start(args, env=None):
+    full = dict(os.environ, PYTHONPATH=REPO, **(env or {}))
+    return subprocess.Popen([sys.executable, "-m", "bench"] + args, cwd=REPO, env=full,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _wait_rows(path, n, proc, timeout=240):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if os.path.exists(path) and len(read_rows(path)) >= n:
+            return
+        if proc.poll() is not None:
+            raise AssertionError("run ended early: " + proc.stderr.read())
+        time.sleep(0.05)
+    raise AssertionError("no rows in time")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_killed_run_keeps_complete_rows_and_resume_finishes(cli, tmp_path, cache_env, sig):
+    out = str(tmp_path / "r.csv")
+    models = ["pta:LLL", "pta:HHL", "pta:LHH"]
+    args = ["run", "--config", cache_env, "--models", *models, "--resolution", "64",
+            "--runtimes", "torch,torchscript", "--out", out, "--no-plot",
+            "--trials", "30", "--repeats", "3", "--warmup", "2"]
+    proc = _start(args)
+    _wait_rows(out, 1, proc)
+    proc.send_signal(sig)
+    proc.wait(timeout=60)
+    if sig == signal.SIGTERM:
+        assert proc.returncode == 130
+        assert "--resume" in proc.stderr.read()
+    with open(out) as fh:
+        text = fh.read()
+    assert text.endswith("\n")
+    kept = read_rows(out)
+    assert 1 <= len(kept) < 6
+    assert all(r["status"] == "ok" for r in kept)
+    res = cli(*args, "--resume")
+    assert res.returncode == 0, res.stderr
+    rows = read_rows(out)
+    keys = [(r["model"], r["runtime"]) for r in rows]
+    assert sorted(keys) == sorted((m, rt) for m in models for rt in ("torch", "torchscript"))
+    assert rows[:len(kept)] == kept
+    assert "skipped" in res.stderr
+
+
+def test_existing_out_without_resume_is_refused(cli, tmp_path, cache_env):
+    out = tmp_path / "r.csv"
+    out.write_text("x\n")
+    res = cli("run", "--config", cache_env, "--models", "pta:LLL", "--runtimes", "torch",
+              "--out", str(out))
+    assert res.returncode == 2 and "already exists" in res.stderr
