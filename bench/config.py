@@ -42,9 +42,9 @@ class RunConfig:
     precision: str = "fp32"
     resolution: Optional[int] = None  # None: each model's (or set's) default
     batch: int = 1
-    trials: int = 50  # ts: batches per timed trial
-    warmup: int = 10
-    repeats: int = 5
+    trials: int = 30  # ts: batches per timed trial
+    warmup: int = 5
+    repeats: int = 3
     unstable_cv: float = 0.05  # coefficient of variation above which a row is flagged
     threads: int = 0  # 0: the runtime's default
     seed: int = 0

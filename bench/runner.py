@@ -5,6 +5,7 @@ turns requests into jobs and results into complete CSV rows, failures included.
 """
 
 import datetime
+import os
 import time
 
 from bench.measure.stats import summarize
@@ -28,22 +29,6 @@ def now_iso():
     return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
 
 
-class ComplexityCache:
-    """params_m / macs_m per (model, resolution), computed once per run."""
-
-    def __init__(self):
-        self._cache = {}
-
-    def get(self, request):
-        key = (request.name, request.resolution)
-        if key not in self._cache:
-            from bench.models import build_model, complexity
-
-            cx = complexity(build_model(request.spec), request.resolution)
-            self._cache[key] = (round(cx.params_m, 4), round(cx.macs_m, 2))
-        return self._cache[key]
-
-
 class BenchmarkRun:
     def __init__(self, device, export_config, options, writer, done=(), log=None,
                  progress=None):
@@ -57,7 +42,9 @@ class BenchmarkRun:
         self.rows = []
         self.skipped = 0
         self._worker = None
-        self._complexity = ComplexityCache()
+        from bench.models.complexity import ComplexityStore
+
+        self._complexity = ComplexityStore(os.path.join(export_config.dir, "complexity.json"))
 
     # -- row pieces -------------------------------------------------------------------
     def _base_row(self, request, runtime_cls):
@@ -112,7 +99,7 @@ class BenchmarkRun:
 
     def _release_worker(self, force=False):
         if self._worker is not None and (force or self.opts.isolate):
-            self._worker.close()
+            self._worker.kill()  # results are already written; no need to wait for its teardown
             self._worker = None
 
     # -- the run --------------------------------------------------------------------------

@@ -147,13 +147,21 @@ class RunCommand:
 
     def run(self, args, config):
         from bench.devices import open_device
+
+        opts = resolve_options(args, config)
+        device = open_device(args.device or config.run.device, config)
+        try:
+            device.prestart_worker()  # its imports overlap with model and runtime resolution
+            return self._run(args, config, opts, device)
+        finally:
+            device.close()
+
+    def _run(self, args, config, opts, device):
         from bench.models import select_models
         from bench.runner import BenchmarkRun, done_keys
 
-        opts = resolve_options(args, config)
         requests = select_models(args.models or list(config.run.models), config.sets,
                                  args.resolution or config.run.resolution)
-        device = open_device(args.device or config.run.device, config)
         runtimes = resolve_runtimes(split_list(args.runtimes) or list(config.run.runtimes), device)
         path = results_path(args, config, device.name)
         writer, previous = open_writer(path, args.resume)
@@ -174,7 +182,6 @@ class RunCommand:
             return 130
         finally:
             writer.close()
-            device.close()
         progress.close()
         if run.skipped:
             log("resumed: {} rows already in {} were skipped".format(run.skipped, path))

@@ -19,6 +19,7 @@ class Device:
     def __init__(self, name, config):
         self.name = name
         self.config = config  # the kind's config dataclass (None for local)
+        self._spare = None
 
     def accelerator(self, runtime_cls):
         """"cuda" or "cpu": where ``runtime_cls`` runs on this device."""
@@ -36,12 +37,27 @@ class Device:
         """Make a host artifact available to the worker; returns the worker-side path."""
         raise NotImplementedError
 
-    def start_worker(self, on_progress=None):
-        """A started :class:`~bench.devices.worker_client.WorkerProcess`."""
+    def spawn_worker(self, on_progress=None):
+        """A :class:`~bench.devices.worker_client.WorkerProcess`, spawned, not waited for."""
         raise NotImplementedError
 
+    def prestart_worker(self):
+        """Spawn a worker now so its imports overlap with the parent's preparations."""
+        if self._spare is None:
+            self._spare = self.spawn_worker()
+
+    def start_worker(self, on_progress=None):
+        """A worker for the next job: the pre-started one if it is still alive."""
+        spare, self._spare = self._spare, None
+        if spare is not None and spare.alive():
+            spare.on_progress = on_progress
+            return spare
+        return self.spawn_worker(on_progress)
+
     def close(self):
-        pass
+        if self._spare is not None:
+            self._spare.kill()
+            self._spare = None
 
 
 def open_device(name, config):

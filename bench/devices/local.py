@@ -56,8 +56,6 @@ class LocalDevice(Device):
     def place_artifact(self, artifact):
         return os.path.abspath(artifact.path)
 
-    def start_worker(self, on_progress=None):
-        worker = WorkerProcess([sys.executable, "-m", "bench.measure.worker"], env=worker_env(),
-                               on_progress=on_progress)
-        worker.start()
-        return worker
+    def spawn_worker(self, on_progress=None):
+        return WorkerProcess([sys.executable, "-m", "bench.measure.worker"], env=worker_env(),
+                             on_progress=on_progress)

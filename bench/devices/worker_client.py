@@ -84,8 +84,21 @@ class WorkerProcess:
         self.hello = msg
         return msg
 
-    def request(self, job, timeout):
-        """Send one job, wait for its result; crashes and timeouts become crashed results."""
+    def request(self, job, timeout, start_timeout=120):
+        """Send one job, wait for its result; crashes and timeouts become crashed results.
+
+        A worker not yet started is waited for first (its imports take seconds).
+        """
+        if self.hello is None:
+            try:
+                self.start(start_timeout)
+            except TimeoutError:
+                self.kill()
+                return self._crashed(job, "measurement process did not start within {:g} s".format(
+                    start_timeout))
+            except WorkerDied as exc:
+                self.kill()
+                return self._crashed(job, "measurement process failed to start: {}".format(exc))
         deadline = time.monotonic() + timeout
         try:
             self.proc.stdin.write(json.dumps(job) + "\n")

@@ -85,3 +85,62 @@ def complexity(built, resolution):
     module.eval()
     return Complexity(active_parameters(module, resolution), multiply_adds(module, resolution),
                       imagenet_top1(built))
+
+
+class ComplexityStore:
+    """params / MACs per (model, resolution), remembered in a JSON file between runs.
+
+    Counting needs the model built and traced (seconds for a set); a cached run
+    should only measure. The key includes the versions that shape the count.
+    """
+
+    def __init__(self, path=None):
+        self.path = path
+        self._data = self._load()
+
+    def _load(self):
+        import json
+        import os
+
+        if not self.path or not os.path.exists(self.path):
+            return {}
+        try:
+            with open(self.path) as fh:
+                data = json.load(fh)
+            return data if isinstance(data, dict) else {}
+        except (OSError, ValueError):
+            return {}  # a damaged cache is rebuilt, never trusted
+
+    @staticmethod
+    def _key(request):
+        from importlib import metadata
+
+        import bench
+
+        versions = "torch={};ptflops={};bench={}".format(
+            torch.__version__, metadata.version("ptflops"), bench.__version__)
+        return "{}@{}|{}".format(request.name, request.resolution, versions)
+
+    def get(self, request):
+        """-> (params_m, macs_m), rounded as in the CSV."""
+        key = self._key(request)
+        if key not in self._data:
+            from bench.models.registry import build_model
+
+            cx = complexity(build_model(request.spec), request.resolution)
+            self._data[key] = [round(cx.params_m, 4), round(cx.macs_m, 2)]
+            self._save()
+        params_m, macs_m = self._data[key]
+        return params_m, macs_m
+
+    def _save(self):
+        import json
+        import os
+
+        if not self.path:
+            return
+        os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
+        tmp = "{}.{}.tmp".format(self.path, os.getpid())
+        with open(tmp, "w") as fh:
+            json.dump(self._data, fh, indent=0, sort_keys=True)
+        os.replace(tmp, self.path)
