@@ -24,6 +24,7 @@ from bench.formats import get_format
 from bench.formats.base import ExportFailed
 from bench.formats.derived import DerivedFormat
 from bench.formats.tools import dist_version, one_line
+from bench.fileutil import sha256_file
 from bench.parity import check_parity
 
 MANIFEST = "manifest.json"
@@ -58,21 +59,13 @@ def sanitize(name, limit=80):
     return re.sub(r"[^A-Za-z0-9._=-]+", "_", name).strip("._")[:limit] or "model"
 
 
-def file_sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def checkpoint_digest(spec):
     """sha256 of the spec's checkpoint file (weights are part of the content), or None."""
     path = spec.kwargs.get("checkpoint")
     if path is None:
         return None
     try:
-        return file_sha256(str(path))
+        return sha256_file(str(path))
     except OSError as exc:
         from bench.errors import SpecError
 

@@ -27,6 +27,7 @@ import time
 import uuid
 
 from bench.errors import EnvironmentProblem
+from bench.fileutil import sha256_file
 
 __all__ = ["SSHTransport", "RemoteProcess", "SSHError", "HostKeyError", "AuthError", "ConnectError",
            "ConnectionLost", "RemoteTimeout", "command_line", "fingerprint", "sha256_file"]
@@ -633,9 +634,3 @@ class SSHTransport:
         return self.put(local_path, remote_path, mode)
 
 
-def sha256_file(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -53,10 +53,18 @@ class Runtime(object):
     name = ""  # registry key, the CSV ``runtime`` column
     formats = ()  # format names it reads, e.g. ("onnx",)
     precisions = ("fp32",)  # precisions it can ever run
+    version_modules = ()  # modules whose __version__ describe it, e.g. ("onnxruntime",)
 
     def versions(self):
-        """{package: version} of what it runs on, for the CSV device-state columns."""
-        return {}
+        """{module: version} of what it runs on (installed ones), for the CSV columns."""
+        found = {}
+        for name in self.version_modules:
+            try:
+                module = __import__(name)
+            except ImportError:
+                continue
+            found[name] = getattr(module, "__version__", "unknown")
+        return found
 
     def check(self, precision, device):
         """Raise :class:`Unsupported` if ``precision`` on ``device`` ("cpu"/"cuda") can't run."""

@@ -56,14 +56,9 @@ class OnnxRuntime(Runtime):
     name = "onnxruntime"
     formats = ("onnx",)
     precisions = ("fp32", "fp16")
+    version_modules = ("onnxruntime",)
     devices = ("cpu", "cuda")
 
-    def versions(self):
-        try:
-            import onnxruntime
-        except ImportError:
-            return {}
-        return {"onnxruntime": onnxruntime.__version__}
 
     def check(self, precision, device):
         Runtime.check(self, precision, device)

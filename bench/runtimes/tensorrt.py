@@ -84,14 +84,9 @@ class TensorRTRuntime(Runtime):
     name = "tensorrt"
     formats = ("tensorrt",)
     precisions = ("fp32", "fp16")
+    version_modules = ("tensorrt",)
     devices = ("cuda",)
 
-    def versions(self):
-        try:
-            import tensorrt
-        except ImportError:
-            return {}
-        return {"tensorrt": tensorrt.__version__}
 
     def check(self, precision, device):
         Runtime.check(self, precision, device)

@@ -4,7 +4,7 @@ one Session that feeds a callable torch module.
 Shipped to devices (Python 3.6): stdlib-only at import; torch is imported inside.
 """
 
-from bench.runtimes.base import Session, Unsupported
+from bench.runtimes.base import Runtime, Session, Unsupported
 
 FP16_ON_CPU = ("fp16 on CPU is not supported for {}: PyTorch has no fast half-precision "
                "CPU kernels; run on a CUDA device")
@@ -30,6 +30,18 @@ def check_torch(runtime_name, precision, device):
                           "(torch.cuda.is_available() is False)".format(runtime_name))
     if precision == "fp16" and device != "cuda":
         raise Unsupported(FP16_ON_CPU.format(runtime_name))
+
+
+class TorchRuntimeBase(Runtime):
+    """Shared by ``torch`` and ``torchscript``: fp16 only as CUDA half."""
+
+    precisions = ("fp32", "fp16")
+    version_modules = ("torch",)
+    devices = ("cpu", "cuda")
+
+    def check(self, precision, device):
+        Runtime.check(self, precision, device)
+        check_torch(self.name, precision, device)
 
 
 def torch_dtype(torch, precision):

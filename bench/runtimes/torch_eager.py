@@ -1,7 +1,7 @@
 """Runtime ``torch``: eager PyTorch on the whole pickled module of the ``eager`` format."""
 
-from bench.runtimes.base import Runtime, register_runtime
-from bench.runtimes.torch_common import TorchSession, check_torch, import_torch, set_threads, \
+from bench.runtimes.base import register_runtime
+from bench.runtimes.torch_common import TorchRuntimeBase, TorchSession, import_torch, set_threads, \
     torch_dtype
 
 
@@ -28,22 +28,9 @@ def load_pickled_module(torch, path):
 
 
 @register_runtime
-class TorchEagerRuntime(Runtime):
+class TorchEagerRuntime(TorchRuntimeBase):
     name = "torch"
     formats = ("eager",)
-    precisions = ("fp32", "fp16")
-    devices = ("cpu", "cuda")
-
-    def versions(self):
-        try:
-            import torch
-        except ImportError:
-            return {}
-        return {"torch": torch.__version__}
-
-    def check(self, precision, device):
-        Runtime.check(self, precision, device)
-        check_torch(self.name, precision, device)
 
     def open(self, path, precision, device, threads):
         torch = import_torch(self.name)
