@@ -88,7 +88,8 @@ class Config:
     path: Optional[str] = None  # the file it came from (None: built-in defaults)
 
 
-# Device kinds register their config dataclass here: kind -> dataclass.
+# Device kinds register their config dataclass here: kind -> dataclass (with a ``kind``
+# field). Their modules are imported by ``load_config`` via bench.devices.config_kinds.
 DEVICE_KINDS = {}
 
 
@@ -154,6 +155,8 @@ def build_dataclass(cls, table, where):
 
 
 def _build_devices(table, where):
+    import bench.devices.config_kinds  # noqa: F401  (fills DEVICE_KINDS; light imports only)
+
     if not isinstance(table, dict):
         raise ConfigError("{}: expected a table of devices".format(where))
     devices = {}
@@ -161,6 +164,9 @@ def _build_devices(table, where):
         dwhere = "{}.{}".format(where, name)
         if not isinstance(dev, dict):
             raise ConfigError("{}: expected a table".format(dwhere))
+        if "password" in dev or "passphrase" in dev:
+            raise ConfigError("{}: passwords are never read from the config; use key_file or "
+                              "ssh-agent (ssh-add KEY) instead".format(dwhere))
         kind = dev.get("kind")
         if kind is None:
             raise ConfigError("{}: missing key 'kind' (one of: {})".format(
@@ -169,8 +175,7 @@ def _build_devices(table, where):
             raise ConfigError("{}.kind: unknown device kind {!r}{} (known: {})".format(
                 dwhere, kind, did_you_mean(str(kind), DEVICE_KINDS),
                 ", ".join(sorted(DEVICE_KINDS)) or "none yet"))
-        body = {k: v for k, v in dev.items() if k != "kind"}
-        devices[name] = build_dataclass(DEVICE_KINDS[kind], body, dwhere)
+        devices[name] = build_dataclass(DEVICE_KINDS[kind], dev, dwhere)
     return devices
 
 

@@ -36,3 +36,43 @@ def shipped_files():
         else:
             files.append(path)
     return files
+
+
+RUNNER_MAIN = (
+    "# bench device runner: the measurement worker, started as `python runner.pyz`.\n"
+    "import sys\n"
+    "from bench.measure.worker import main\n"
+    "sys.exit(main())\n"
+)
+_FIXED_TIME = (2020, 1, 1, 0, 0, 0)  # zip entries carry no build time: same files, same bytes
+
+
+def build_runner(dest_dir):
+    """Write the shipped files as a zipapp ``runner-<sha12>.pyz`` in ``dest_dir``; return its path.
+
+    Deterministic (sorted entries, fixed timestamps), so its name is its content and an
+    unchanged runner is never sent to a device again.
+    """
+    import hashlib
+    import io
+    import zipfile
+
+    root = package_root()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        entries = [(os.path.relpath(p, root).replace(os.sep, "/"), p) for p in shipped_files()]
+        for arcname, path in sorted(entries):
+            with open(path, "rb") as fh:
+                zf.writestr(zipfile.ZipInfo(arcname, _FIXED_TIME), fh.read(),
+                            compress_type=zipfile.ZIP_DEFLATED)
+        zf.writestr(zipfile.ZipInfo("__main__.py", _FIXED_TIME), RUNNER_MAIN,
+                    compress_type=zipfile.ZIP_DEFLATED)
+    data = buf.getvalue()
+    os.makedirs(dest_dir, exist_ok=True)
+    path = os.path.join(dest_dir, "runner-{}.pyz".format(hashlib.sha256(data).hexdigest()[:12]))
+    if not os.path.exists(path):
+        tmp = path + ".tmp"
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    return path

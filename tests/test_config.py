@@ -54,3 +54,32 @@ def test_bad_config_names_file_and_key(tmp_path, text, needle):
 def test_missing_explicit_file():
     with pytest.raises(ConfigError, match="config file /nonexistent.toml not found"):
         load_config("/nonexistent.toml")
+
+
+def test_ssh_device_config(tmp_path):
+    cfg = load_config(write(tmp_path, '[devices.nano]\nkind = "ssh"\nhost = "10.1.2.3"\n'
+                                      'user = "nvidia"\nenv = { OPENBLAS_CORETYPE = "ARMV8" }\n'
+                                      'power_mode = 0\n'))
+    nano = cfg.devices["nano"]
+    assert (nano.kind, nano.host, nano.port, nano.user) == ("ssh", "10.1.2.3", 22, "nvidia")
+    assert nano.env == {"OPENBLAS_CORETYPE": "ARMV8"}
+    assert nano.trust_on_first_use is False and nano.power_mode == 0
+
+
+@pytest.mark.parametrize("body, needle", [
+    ('host = "x"\npassword = "hunter2"\n', "passwords are never read from the config"),
+    ('host = "x"\nport = 70000\n', "[devices].nano.port: 70000 is not a TCP port"),
+    ('host = "x"\nhots = "y"\n', "unknown key 'hots' (did you mean: host"),
+    ('user = "nvidia"\n', "missing 1 required"),
+    ('host = "x"\nenv = { A = 1 }\n', "[devices].nano.env.A: expected str"),
+])
+def test_bad_ssh_device_config(tmp_path, body, needle):
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, '[devices.nano]\nkind = "ssh"\n' + body))
+    assert needle in str(err.value)
+    assert "hunter2" not in str(err.value)
+
+
+def test_shipped_bench_toml_has_a_commented_jetson_example():
+    text = open("bench.toml").read()
+    assert '# kind = "ssh"' in text and "OPENBLAS_CORETYPE" in text

@@ -1,6 +1,6 @@
 """The device interface and registry."""
 
-from bench.errors import BenchError
+from bench.errors import BenchError, EnvironmentProblem
 from bench.registry import Registry, did_you_mean
 
 DEVICES = Registry("device kind")
@@ -72,4 +72,7 @@ def open_device(name, config):
                              name, did_you_mean(name, ["local"] + list(config.devices)), name,
                              config.path or "bench.toml"))
     dev_cfg = config.devices[name]
+    if dev_cfg.kind not in DEVICES:
+        raise EnvironmentProblem("device {!r}: kind {!r} is configured, but this version of bench "
+                                 "cannot run on it yet; use --device local".format(name, dev_cfg.kind))
     return DEVICES.get(dev_cfg.kind)(name, dev_cfg)

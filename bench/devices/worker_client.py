@@ -33,12 +33,17 @@ def describe_exit(code):
 class WorkerProcess:
     """One worker process: ``request(job, timeout)`` -> result dict."""
 
-    def __init__(self, argv, env=None, cwd=None, on_progress=None):
+    def __init__(self, argv=None, env=None, cwd=None, on_progress=None, proc=None):
+        """Start ``argv`` locally, or adopt ``proc``: an already started Popen-like process
+        (text-line ``stdout``/``stderr``, writable ``stdin``, ``poll``/``wait``/``kill``),
+        such as an SSH transport's remote process."""
+        if (argv is None) == (proc is None):
+            raise TypeError("give exactly one of argv and proc")
         self.argv = argv
         self.on_progress = on_progress
-        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, env=env, cwd=cwd, text=True,
-                                     bufsize=1)
+        self.proc = proc or subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                             stderr=subprocess.PIPE, env=env, cwd=cwd, text=True,
+                                             bufsize=1)
         self._lines = queue.Queue()
         self._stderr = []
         threading.Thread(target=self._pump_stdout, daemon=True).start()

@@ -1,0 +1,3 @@
+"""Importing this module registers every device kind's config dataclass (no heavy imports)."""
+
+from bench.devices import ssh_config  # noqa: F401
