@@ -143,11 +143,7 @@ class BenchmarkRun:
         try:
             for request in requests:
                 for runtime_cls in runtime_classes:
-                    probe = {"device": self.device.name, "model": request.name,
-                             "format": runtime_cls.formats[0], "runtime": runtime_cls.name,
-                             "precision": self.opts.precision, "resolution": request.resolution,
-                             "batch": self.opts.batch}
-                    if row_key(probe) in self.done:
+                    if row_key(self._base_row(request, runtime_cls)) in self.done:
                         self.skipped += 1
                     else:
                         row = self.measure_one(request, runtime_cls)

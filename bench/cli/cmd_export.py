@@ -7,21 +7,10 @@ One line per artifact as it is done, then a summary. Exit 0 when nothing failed,
 import sys
 import time
 
-from bench.cli.commands import command
+from bench.cli.commands import command, split_list
 from bench.errors import BenchError
 
 PRECISIONS = ("fp32", "fp16")
-
-
-def split_list(values):
-    """``["onnx,tflite", "eager"]`` -> ``["onnx", "tflite", "eager"]`` (order kept, no repeats)."""
-    out = []
-    for value in values or ():
-        for item in value.split(","):
-            item = item.strip()
-            if item and item not in out:
-                out.append(item)
-    return out
 
 
 def choose_formats(names, note):

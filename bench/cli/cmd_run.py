@@ -6,19 +6,11 @@ import signal
 import sys
 import time
 
-from bench.cli.commands import command
+from bench.cli.commands import command, split_list
 from bench.errors import BenchError, EnvironmentProblem
 from bench.progress import Progress
 from bench.registry import did_you_mean
 from bench.textable import format_table
-
-
-def split_list(values):
-    """``["a,b", "c"]`` -> ``["a", "b", "c"]`` (flags accept both forms)."""
-    out = []
-    for v in values or []:
-        out.extend(x.strip() for x in v.split(",") if x.strip())
-    return out
 
 
 def add_measure_arguments(p):
