@@ -28,3 +28,7 @@ class EnvironmentProblem(BenchError):
     """Something missing on this machine or device: a package, a GPU, a binary."""
 
     exit_code = 3
+
+
+class DeviceLost(EnvironmentProblem):
+    """The device went away mid-run (connection lost, phone unplugged): stop, keep rows."""

@@ -14,13 +14,19 @@ COLUMNS = (
     "timestamp", "device", "device_kind", "model", "family", "params_m", "macs_m",
     "format", "runtime", "precision", "resolution", "batch", "trial_size", "warmup",
     "repeats", "threads", "throughput", "throughput_min", "throughput_max", "cv", "unstable",
-    "latency_ms_mean", "latency_ms_p50", "latency_ms_p90", "latency_ms_p99",
-    "first_inference_ms", "load_ms", "export_s", "export_cached", "parity_max_abs_err",
-    "parity_argmax_agree", "status", "error", "notes", "trial_throughputs", "artifact_key",
+    "latency_ms_mean", "latency_ms_std", "latency_ms_p50", "latency_ms_p90", "latency_ms_p95",
+    "latency_ms_p99", "first_inference_ms", "load_ms", "memory_mb", "export_s", "export_cached",
+    "engine_build_s", "parity_max_abs_err", "parity_argmax_agree", "status", "error", "notes",
+    "trial_throughputs", "artifact_key",
+    # sampled on the device during the measurement (Jetson tegrastats; Android thermal/battery)
+    "power_mw_mean", "gpu_temp_c_mean", "gpu_temp_c_max", "cpu_temp_c_mean", "cpu_temp_c_max",
+    "gpu_load_pct_mean", "monitor_samples", "delegate", "thermal_status_before",
+    "thermal_status_after", "battery_temp_c_before", "battery_temp_c_after",
     # device state
     "host", "os", "cpu_model", "logical_cores", "cpu_governor", "cpu_freq_mhz", "gpu_name",
     "python_version", "torch_version", "onnxruntime_version", "litert_version",
-    "tensorrt_version",
+    "tensorrt_version", "l4t", "power_mode", "clocks_locked", "device_model", "soc", "abi",
+    "android_version",
 )
 
 KEY_COLUMNS = ("device", "model", "format", "runtime", "precision", "resolution", "batch")

@@ -72,16 +72,27 @@ class BenchmarkRun:
                 "artifact_key": artifact.key[:12]}
 
     def _result_columns(self, result):
+        """A worker's result -> row columns.
+
+        ``raw`` (trial timings) is summarized here; a device whose own tool measures
+        (Android ``benchmark_model``) gives ``summary`` columns instead. ``columns``
+        are device extras (engine build time, delegate...), kept whatever the status.
+        """
         cols = {"status": result.get("status", "failed"), "error": result.get("error", ""),
                 "notes": result.get("notes", "")}
+        cols.update(result.get("columns") or {})
         if cols["status"] != "ok":
             return cols
-        cols.update(summarize(result["raw"], self.opts.unstable_cv))
-        cols["load_ms"] = result.get("load_ms")
+        if "summary" in result:
+            cols.update(result["summary"])
+        else:
+            cols.update(summarize(result["raw"], self.opts.unstable_cv))
+        cols["load_ms"] = result.get("load_ms", cols.get("load_ms"))
         threads = (result.get("info") or {}).get("threads")
         if threads:
             cols["threads"] = threads
-        if cols["unstable"]:
+        if cols.get("cv") is not None and cols["cv"] > self.opts.unstable_cv:
+            cols["unstable"] = True
             cols["notes"] = "; ".join(filter(None, [
                 cols["notes"], "unstable: trial CV {:.1%} > {:.1%}".format(
                     cols["cv"], self.opts.unstable_cv)]))
@@ -98,7 +109,8 @@ class BenchmarkRun:
             self.progress.update("{} trial {}/{}".format(self._current, msg["done"], msg["total"]))
 
     def _release_worker(self, force=False):
-        if self._worker is not None and (force or self.opts.isolate):
+        isolate = self.opts.isolate or self.device.isolate_always
+        if self._worker is not None and (force or isolate):
             self._worker.kill()  # results are already written; no need to wait for its teardown
             self._worker = None
 
@@ -111,24 +123,31 @@ class BenchmarkRun:
 
         o = self.opts
         row = self._base_row(request, runtime_cls)
-        self._current = "{} {} {}".format(request.name, runtime_cls.name, o.precision)
-        accel = self.device.accelerator(runtime_cls)
+        self._current = "{}@{} {} {}".format(request.name, request.resolution, runtime_cls.name,
+                                             o.precision)
+        device = self.device
         try:
-            runtime_cls().check(o.precision, accel)
+            device.check_runtime(runtime_cls, o.precision)
             row["params_m"], row["macs_m"] = self._complexity.get(request)
             if self.progress:
                 self.progress.update(self._current + " export")
-            artifact = get_artifact(request, runtime_cls.formats[0], o.precision, o.batch,
-                                    self.export_config, seed=o.seed, log=self.log)
+            fmt, fmt_precision = device.artifact_for(runtime_cls, o.precision)
+            artifact = get_artifact(request, fmt, fmt_precision, o.batch, self.export_config,
+                                    seed=o.seed, log=self.log)
             row.update(self._artifact_columns(artifact))
             job = {"id": "{}:{}".format(time.time(), request.name), "label": self._current,
-                   "runtime": runtime_cls.name, "artifact": self.device.place_artifact(artifact),
-                   "precision": o.precision, "device": accel, "threads": o.threads,
+                   "runtime": runtime_cls.name, "precision": o.precision,
+                   "device": device.accelerator(runtime_cls), "threads": o.threads,
                    "batch": o.batch, "resolution": request.resolution, "trials": o.trials,
                    "warmup": o.warmup, "repeats": o.repeats, "seed": o.seed}
+            job = device.prepare_job(job, artifact, runtime_cls)
             if self.progress:
                 self.progress.update(self._current + " measure")
-            result = self._worker_for_job().request(job, o.timeout_s)
+            worker = self._worker_for_job()
+            with device.monitor(job) as monitor:
+                result = worker.request(job, o.timeout_s)
+            device.check_connection(result)  # a lost device stops the run: no row for it
+            row.update(monitor.columns())
             row.update(self._result_columns(result))
             self._release_worker(force=result.get("status") == "crashed")
         except Unsupported as exc:

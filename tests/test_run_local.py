@@ -80,7 +80,7 @@ def test_worker_crash_is_a_crashed_row_and_the_run_goes_on(cli, tmp_path, cache_
     out = tmp_path / "r.csv"
     res = cli("run", "--config", cache_env, "--models", "pta:LLL", "pta:HHL", "--resolution", "64",
               "--runtimes", "torch", "--out", str(out), *FAST,
-              env={"BENCH_TEST_CRASH": "pta:LLL torch"})
+              env={"BENCH_TEST_CRASH": "pta:LLL@64 torch"})
     rows = read_rows(str(out))
     assert [r["status"] for r in rows] == ["crashed", "ok"]
     assert "killed by SIGKILL" in rows[0]["error"]

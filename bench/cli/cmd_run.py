@@ -166,12 +166,19 @@ class RunCommand:
         run = BenchmarkRun(device, config.export, opts, writer, done_keys(previous), log, progress)
         sigterm_as_interrupt()
         try:
+            device.setup(log)
             run.execute(requests, runtimes)
         except KeyboardInterrupt:
             progress.close()
             print("bench: interrupted; {} rows kept in {}; continue with: bench run --resume "
                   "--out {}".format(len(run.rows), path, path), file=sys.stderr)
             return 130
+        except BenchError as exc:  # device lost, device-side setup failed: stop, keep rows
+            progress.close()
+            raise type(exc)("{}; {} rows kept in {}; when fixed, continue with: bench run "
+                            "--device {} --resume --out {}".format(
+                                str(exc).strip().splitlines()[0], len(run.rows), path,
+                                device.name, path), exc.exit_code) from None
         finally:
             writer.close()
         progress.close()

@@ -13,7 +13,8 @@ from bench.cli.commands import COMMANDS
 from bench.config import load_config
 from bench.errors import BenchError
 
-COMMAND_MODULES = ("bench.cli.cmd_models", "bench.cli.cmd_run", "bench.cli.cmd_export")
+COMMAND_MODULES = ("bench.cli.cmd_models", "bench.cli.cmd_run", "bench.cli.cmd_export",
+                   "bench.cli.cmd_doctor")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -5,6 +5,6 @@ class (and, if it is configured in ``bench.toml``, a config dataclass registered
 with ``bench.config.register_device_kind``), plus one import in ``catalog.py``.
 """
 
-from bench.devices.base import DEVICES, Device, open_device, register_device
+from bench.devices.base import DEVICES, Check, Device, open_device, register_device
 
-__all__ = ["DEVICES", "Device", "open_device", "register_device"]
+__all__ = ["DEVICES", "Check", "Device", "open_device", "register_device"]

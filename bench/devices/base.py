@@ -11,10 +11,42 @@ def register_device(cls):
     return cls
 
 
+class Check:
+    """One line of ``bench doctor``: what was checked, ok or not, what was found or the fix."""
+
+    def __init__(self, name, ok, detail=""):
+        self.name = name
+        self.ok = ok  # True, False, or None for "information only"
+        self.detail = detail
+
+    def __repr__(self):
+        return "Check({!r}, {!r}, {!r})".format(self.name, self.ok, self.detail)
+
+
+class NullMonitor:
+    """What a device samples during one measurement: nothing, by default."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def columns(self):
+        return {}
+
+
 class Device:
-    """Where jobs run. Subclasses set ``kind`` and implement the methods."""
+    """Where jobs run. Subclasses set ``kind`` and implement the methods.
+
+    The runner calls, per (model, runtime): ``check_runtime``, ``artifact_for``, then
+    ``prepare_job`` (which places the artifact), then inside ``monitor()`` the
+    worker's ``request``, then ``check_connection`` on the result. ``setup`` runs
+    once before the first job, ``close`` always at the end.
+    """
 
     kind = ""
+    isolate_always = False  # every measurement in its own (remote) process
 
     def __init__(self, name, config):
         self.name = name
@@ -40,6 +72,33 @@ class Device:
     def spawn_worker(self, on_progress=None):
         """A :class:`~bench.devices.worker_client.WorkerProcess`, spawned, not waited for."""
         raise NotImplementedError
+
+    def setup(self, log=None):
+        """Prepare the device for a run (power mode, clocks); undone by ``close``."""
+
+    def doctor(self):
+        """Checks for ``bench doctor``: a list of :class:`Check`."""
+        raise NotImplementedError
+
+    def check_runtime(self, runtime_cls, precision):
+        """Raise ``Unsupported`` when ``runtime_cls`` cannot run ``precision`` here."""
+        runtime_cls().check(precision, self.accelerator(runtime_cls))
+
+    def artifact_for(self, runtime_cls, precision):
+        """(format, precision) of the host artifact the job needs."""
+        return runtime_cls.formats[0], precision
+
+    def prepare_job(self, job, artifact, runtime_cls):
+        """Complete ``job`` for this device: place the artifact (and say how to build on it)."""
+        job["artifact"] = self.place_artifact(artifact)
+        return job
+
+    def monitor(self, job):
+        """A context manager sampling the device during ``job``; ``.columns()`` after it."""
+        return NullMonitor()
+
+    def check_connection(self, result):
+        """Raise a ``DeviceLost`` if ``result`` failed because the device went away."""
 
     def prestart_worker(self):
         """Spawn a worker now so its imports overlap with the parent's preparations."""

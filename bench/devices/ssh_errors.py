@@ -1,6 +1,6 @@
 """The SSH errors: each an EnvironmentProblem (exit 3) with a one-line message."""
 
-from bench.errors import EnvironmentProblem
+from bench.errors import DeviceLost, EnvironmentProblem
 
 
 class SSHError(EnvironmentProblem):
@@ -19,7 +19,7 @@ class ConnectError(SSHError):
     pass
 
 
-class ConnectionLost(SSHError):
+class ConnectionLost(SSHError, DeviceLost):
     pass
 
 

@@ -57,8 +57,10 @@ def summarize(raw, unstable_cv=0.05):
     if lat_ms:
         out.update({
             "latency_ms_mean": mean(lat_ms),
+            "latency_ms_std": cv(lat_ms) * mean(lat_ms),
             "latency_ms_p50": percentile(lat_ms, 50),
             "latency_ms_p90": percentile(lat_ms, 90),
+            "latency_ms_p95": percentile(lat_ms, 95),
             "latency_ms_p99": percentile(lat_ms, 99),
         })
     return out
