@@ -16,6 +16,7 @@ SHIPPED = (
     "bench/__init__.py",
     "bench/errors.py",
     "bench/registry.py",
+    "bench/_torchvision.py",  # torchvision next to a CPU-only torch (used by the torch runtime)
     "bench/measure",
     "bench/runtimes",
 )
@@ -39,9 +40,13 @@ def shipped_files():
 
 
 RUNNER_MAIN = (
-    "# bench device runner: the measurement worker, started as `python runner.pyz`.\n"
+    "# bench device runner: `python runner.pyz` is the measurement worker,\n"
+    "# `python runner.pyz probe [WORKDIR]` prints what the device can run (JSON).\n"
     "import sys\n"
-    "from bench.measure.worker import main\n"
+    "if sys.argv[1:2] == ['probe']:\n"
+    "    from bench.measure.probe import main\n"
+    "else:\n"
+    "    from bench.measure.worker import main\n"
     "sys.exit(main())\n"
 )
 _FIXED_TIME = (2020, 1, 1, 0, 0, 0)  # zip entries carry no build time: same files, same bytes

@@ -182,6 +182,9 @@ class RunCommand:
         finally:
             writer.close()
         progress.close()
+        sent = device.transfer_summary()
+        if sent:
+            log(sent)
         if run.skipped:
             log("resumed: {} rows already in {} were skipped".format(run.skipped, path))
         print_summary(run.rows)

@@ -48,9 +48,10 @@ class Device:
     kind = ""
     isolate_always = False  # every measurement in its own (remote) process
 
-    def __init__(self, name, config):
+    def __init__(self, name, config, export_config=None):
         self.name = name
         self.config = config  # the kind's config dataclass (None for local)
+        self.export_config = export_config  # [export]: defaults a device may need (workspace)
         self._spare = None
 
     def accelerator(self, runtime_cls):
@@ -97,6 +98,10 @@ class Device:
         """A context manager sampling the device during ``job``; ``.columns()`` after it."""
         return NullMonitor()
 
+    def transfer_summary(self):
+        """One line on what was sent to the device this run (remote kinds), or None."""
+        return None
+
     def check_connection(self, result):
         """Raise a ``DeviceLost`` if ``result`` failed because the device went away."""
 
@@ -124,7 +129,7 @@ def open_device(name, config):
     from bench.devices import catalog  # noqa: F401  (fills the registry)
 
     if name == "local":
-        return DEVICES.get("local")("local", None)
+        return DEVICES.get("local")("local", None, config.export)
     if name not in config.devices:
         raise BenchError("unknown device {!r}{}; define it under [devices.{}] in {} "
                          "(or use --device local)".format(
@@ -134,4 +139,4 @@ def open_device(name, config):
     if dev_cfg.kind not in DEVICES:
         raise EnvironmentProblem("device {!r}: kind {!r} is configured, but this version of bench "
                                  "cannot run on it yet; use --device local".format(name, dev_cfg.kind))
-    return DEVICES.get(dev_cfg.kind)(name, dev_cfg)
+    return DEVICES.get(dev_cfg.kind)(name, dev_cfg, config.export)

@@ -22,8 +22,8 @@ def worker_env():
 class LocalDevice(Device):
     kind = "local"
 
-    def __init__(self, name, config):
-        super().__init__(name, config)
+    def __init__(self, name, config, export_config=None):
+        super().__init__(name, config, export_config)
         self._state = None
 
     def _has_cuda(self):

@@ -4,11 +4,15 @@ Passwords are never read from the config: authentication is a key file or the SS
 agent (a key's passphrase comes from the agent, or a prompt on a terminal).
 """
 
+import re
 from dataclasses import dataclass, field
 from typing import Dict, Optional
 
 from bench.config import register_device_kind
 from bench.errors import ConfigError
+
+
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 @register_device_kind("ssh")
@@ -44,3 +48,12 @@ class SSHDeviceConfig:
             raise ConfigError("{}.trt_workspace_mb: must be >= 16".format(where))
         if self.tegrastats_interval_ms < 10:
             raise ConfigError("{}.tegrastats_interval_ms: must be >= 10".format(where))
+        for key in ("python", "workdir"):
+            if not getattr(self, key).strip():
+                raise ConfigError("{}.{}: must not be empty".format(where, key))
+        for name, value in self.env.items():
+            if not _ENV_NAME.match(name):
+                raise ConfigError("{}.env: {!r} is not an environment variable name "
+                                  "(letters, digits, _)".format(where, name))
+            if "\0" in str(value):
+                raise ConfigError("{}.env.{}: a NUL character cannot be passed".format(where, name))

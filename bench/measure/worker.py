@@ -6,7 +6,8 @@ runs on the host and on devices (Python 3.6), so a crash, an out-of-memory kill
 or a hang takes down this process only; the parent records it and goes on.
 
 Job keys: id, runtime, artifact, precision, device ("cpu"/"cuda"), threads, batch,
-resolution, trials, warmup, repeats, seed, label.
+resolution, trials, warmup, repeats, seed, label; optionally build ({"kind": "tensorrt",
+"source": ONNX path, "workspace_mb"}: make ``artifact`` from the source first).
 """
 
 import json
@@ -47,6 +48,23 @@ def random_input(batch, resolution, seed):
     return rng.standard_normal((batch, 3, resolution, resolution)).astype(np.float32)
 
 
+def build_on_device(job, result):
+    """Build the artifact this device runs from the pushed source (a TensorRT engine from
+    ONNX), cached on the device by source hash -> its path. Build time: a column."""
+    build = job["build"]
+    if build.get("kind") != "tensorrt":
+        raise ValueError("unknown build kind {!r}".format(build.get("kind")))
+    from bench.runtimes.tensorrt_build import ensure_engine
+
+    seconds = ensure_engine(build["source"], job["artifact"], job["precision"],
+                            build.get("workspace_mb", 256),
+                            echo=lambda msg: sys.stderr.write(msg + "\n"))
+    result.setdefault("columns", {})["engine_build_s"] = seconds
+    result["notes"] = ("engine built on the device in {:.1f} s".format(seconds) if seconds is not None
+                       else "engine cached on the device")
+    return job["artifact"]
+
+
 def run_job(job, channel):
     from bench.runtimes import RUNTIMES
     from bench.runtimes.base import Unsupported
@@ -60,10 +78,12 @@ def run_job(job, channel):
         runtime = RUNTIMES.get(job["runtime"])()
         result["versions"] = runtime.versions()
         runtime.check(job["precision"], job["device"])
+        artifact = job["artifact"]
+        if job.get("build"):
+            artifact = build_on_device(job, result)
         clock = default_clock()
         st = clock()
-        session = runtime.open(job["artifact"], job["precision"], job["device"],
-                               job.get("threads", 0))
+        session = runtime.open(artifact, job["precision"], job["device"], job.get("threads", 0))
         result["load_ms"] = (clock() - st) / 1e6
         session.set_input(random_input(job["batch"], job["resolution"], job.get("seed", 0)))
 
@@ -73,7 +93,7 @@ def run_job(job, channel):
         result["raw"] = measure(session.run, session.sync, job["trials"], job["batch"],
                                 warmup=job["warmup"], repeats=job["repeats"], clock=clock,
                                 on_progress=progress)
-        result["notes"] = getattr(session, "notes", "") or ""
+        result["notes"] = "; ".join(filter(None, [result["notes"], getattr(session, "notes", "")]))
         info = getattr(session, "info", None)
         result["info"] = info() if callable(info) else {}
     except Unsupported as exc:

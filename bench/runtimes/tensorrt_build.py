@@ -100,3 +100,28 @@ def build_engine_torch2trt(module, example, engine_path, precision, workspace_mb
                           max_workspace_size=int(workspace_mb) << 20, max_batch_size=x.shape[0])
     with open(engine_path, "wb") as fh:
         fh.write(converted.engine.serialize())
+
+
+def ensure_engine(onnx_path, engine_path, precision, workspace_mb, echo=None):
+    """Build ``engine_path`` from ``onnx_path`` unless it exists -> build seconds, or None if cached.
+
+    The engine is written under a temporary name and renamed, so a build killed
+    half-way (out of memory on a Nano) never leaves a truncated engine in the cache.
+    """
+    import os
+    import time
+
+    if os.path.exists(engine_path):
+        return None
+    folder = os.path.dirname(engine_path)
+    if folder and not os.path.isdir(folder):
+        os.makedirs(folder)
+    tmp = "{}.tmp-{}".format(engine_path, os.getpid())
+    start = time.time()
+    try:
+        build_engine(onnx_path, tmp, precision, workspace_mb, echo)
+        os.rename(tmp, engine_path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return time.time() - start

@@ -1,6 +1,6 @@
 """Runtime ``torch``: eager PyTorch on the whole pickled module of the ``eager`` format."""
 
-from bench.runtimes.base import register_runtime
+from bench.runtimes.base import Unsupported, register_runtime
 from bench.runtimes.torch_common import TorchRuntimeBase, TorchSession, import_torch, set_threads, \
     torch_dtype
 
@@ -36,7 +36,13 @@ class TorchEagerRuntime(TorchRuntimeBase):
         torch = import_torch(self.name)
         set_threads(torch, threads)
         prepare_torchvision()
-        module = load_pickled_module(torch, path)
+        try:
+            module = load_pickled_module(torch, path)
+        except (ImportError, AttributeError) as exc:  # the module's classes are not importable here
+            raise Unsupported("the eager artifact is a pickled module and its code is not "
+                              "importable here ({}: {}); install that package on the device, "
+                              "or use --runtimes torchscript".format(
+                                  type(exc).__name__, str(exc).strip().splitlines()[0]))
         want = torch_dtype(torch, precision)
         first = next(module.parameters(), None)
         have = want if first is None else first.dtype

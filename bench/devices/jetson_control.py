@@ -1,0 +1,166 @@
+"""Jetson device control over SSH: ``nvpmodel`` / ``jetson_clocks`` around a run, and
+``tegrastats`` sampled during each measurement.
+
+Host-side code. Both control tools need root: they are run with ``sudo -n`` (never a
+password prompt or a password in the config), and a refusal is a one-line error
+naming the sudoers fix. What was changed is put back in :meth:`JetsonControl.restore`.
+"""
+
+import contextlib
+import posixpath
+import threading
+
+from bench.devices.jetson_parsers import parse_jetson_clocks_show, parse_nvpmodel, summarize_tegrastats
+from bench.devices.ssh_errors import SSHError, _short
+from bench.errors import EnvironmentProblem
+
+SUDO_FIX = ("allow it without a password for this user, e.g. a sudoers line "
+            "'{user} ALL=(root) NOPASSWD: /usr/sbin/nvpmodel, /usr/bin/jetson_clocks' (visudo), "
+            "or unset {key} for device {device}")
+
+
+class JetsonControl:
+    """Power mode and clock pinning for one run; ``state()`` gives the row columns."""
+
+    def __init__(self, ssh, config, device_name, workdir, log=None):
+        self.ssh = ssh
+        self.config = config
+        self.device_name = device_name
+        self.workdir = workdir
+        self.log = log or (lambda msg: None)
+        self._previous_mode = None
+        self._clocks_stored = None
+        self.power_mode = ""
+        self.clocks_locked = None
+
+    def _sudo(self, argv, key):
+        status, out, err = self.ssh.run(["sudo", "-n"] + list(argv))
+        if status != 0:
+            raise EnvironmentProblem("device {}: `sudo -n {}` failed ({}); {}".format(
+                self.device_name, " ".join(argv), _short(err or out or "exit {}".format(status)),
+                SUDO_FIX.format(user=self.ssh.user, key=key, device=self.device_name)))
+        return out
+
+    def query_power_mode(self):
+        """``nvpmodel -q`` -> parsed dict, or None where nvpmodel is missing or says nothing."""
+        status, out, _ = self.ssh.run(["nvpmodel", "-q"])
+        if status != 0:
+            return None
+        try:
+            return parse_nvpmodel(out)
+        except ValueError:
+            return None
+
+    def query_clocks(self):
+        """``sudo -n jetson_clocks --show`` -> parsed dict, or None (no sudo, not a Jetson)."""
+        status, out, _ = self.ssh.run(["sudo", "-n", "jetson_clocks", "--show"])
+        if status != 0:
+            return None
+        try:
+            return parse_jetson_clocks_show(out)
+        except ValueError:
+            return None
+
+    def apply(self):
+        """Set the configured power mode and pin the clocks; remember how to undo both."""
+        cfg = self.config
+        if cfg.power_mode is not None:
+            current = self.query_power_mode()
+            if current is None or current["power_mode_id"] != cfg.power_mode:
+                self._previous_mode = current["power_mode_id"] if current else None
+                self._sudo(["nvpmodel", "-m", str(cfg.power_mode)], "power_mode")
+                self.log("{}: nvpmodel -m {} (was {})".format(
+                    self.device_name, cfg.power_mode,
+                    "unknown" if self._previous_mode is None else self._previous_mode))
+        if cfg.lock_clocks:
+            stored = posixpath.join(self.workdir, "jetson_clocks.before")
+            self._sudo(["jetson_clocks", "--store", stored], "lock_clocks")
+            self._clocks_stored = stored
+            self._sudo(["jetson_clocks"], "lock_clocks")
+            self.log("{}: jetson_clocks pinned the clocks (restored after the run)".format(
+                self.device_name))
+        self.refresh()
+
+    def refresh(self):
+        mode = self.query_power_mode()
+        self.power_mode = "" if mode is None else "{}{}".format(
+            mode["power_mode_name"], "" if mode["power_mode_id"] is None else
+            " ({})".format(mode["power_mode_id"]))
+        clocks = self.query_clocks()
+        if clocks is not None:
+            self.clocks_locked = clocks["clocks_locked"]
+        elif self._clocks_stored:
+            self.clocks_locked = True
+
+    def restore(self):
+        """Undo :meth:`apply`; every step is tried, the first failure is raised afterwards."""
+        errors = []
+        if self._clocks_stored:
+            try:
+                self._sudo(["jetson_clocks", "--restore", self._clocks_stored], "lock_clocks")
+                self._clocks_stored = None
+            except EnvironmentProblem as exc:  # SSH errors included
+                errors.append(exc)
+        if self._previous_mode is not None:
+            try:
+                self._sudo(["nvpmodel", "-m", str(self._previous_mode)], "power_mode")
+                self._previous_mode = None
+            except EnvironmentProblem as exc:
+                errors.append(exc)
+        if errors:
+            raise errors[0]
+
+    def state(self):
+        return {"power_mode": self.power_mode, "clocks_locked": self.clocks_locked}
+
+
+TEGRASTATS_COLUMNS = {  # summarize_tegrastats key -> CSV column
+    "power_in_mw_mean": "power_mw_mean", "gpu_temp_c_mean": "gpu_temp_c_mean",
+    "gpu_temp_c_max": "gpu_temp_c_max", "cpu_temp_c_mean": "cpu_temp_c_mean",
+    "cpu_temp_c_max": "cpu_temp_c_max", "gpu_load_pct_mean": "gpu_load_pct_mean",
+    "samples": "monitor_samples",
+}
+
+
+class TegrastatsMonitor:
+    """``tegrastats --interval MS`` running on the device while one measurement runs.
+
+    Lines are collected by a thread; on exit the remote sampler is killed and the
+    samples summarized into the power/temperature/GPU-load columns. A sampler that
+    cannot start leaves the columns empty: a lost connection is the runner's to report.
+    """
+
+    def __init__(self, ssh, tegrastats, interval_ms):
+        self.ssh = ssh
+        self.argv = [tegrastats, "--interval", str(int(interval_ms))]
+        self.lines = []
+        self._proc = None
+        self._thread = None
+
+    def __enter__(self):
+        try:
+            self._proc = self.ssh.popen(self.argv)
+        except SSHError:
+            return self
+        self._thread = threading.Thread(target=self._collect, daemon=True)
+        self._thread.start()
+        return self
+
+    def _collect(self):
+        with contextlib.suppress(SSHError, OSError, EOFError):
+            for line in self._proc.stdout:
+                self.lines.append(line)
+
+    def __exit__(self, *exc):
+        if self._proc is not None:
+            with contextlib.suppress(SSHError):
+                self._proc.kill()
+            self._thread.join(timeout=5)
+            self._proc.close()
+        return False
+
+    def columns(self):
+        if not self.lines:
+            return {"monitor_samples": 0} if self._proc is not None else {}
+        summary = summarize_tegrastats(self.lines, skip_malformed=True)
+        return {column: summary[key] for key, column in TEGRASTATS_COLUMNS.items()}

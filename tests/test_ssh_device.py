@@ -1,0 +1,254 @@
+"""`bench doctor` / `bench run` on a Jetson-like device over a real OpenSSH sshd on 127.0.0.1.
+
+The "device" is this machine: the runner runs under this Python with the CPU runtimes,
+shipped as the content-named zipapp (without the host's PYTHONPATH). ``tegrastats`` is a
+small script printing a real Jetson Nano line, standing in for the Jetson binary.
+"""
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from bench.results_csv import COLUMNS, read_rows
+from conftest import REPO
+from sshd import keygen, sshd_factory, sshd_server  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.ssh
+
+FAST = ["--trials", "3", "--repeats", "2", "--warmup", "1", "--resolution", "32"]
+SMALL = "mobilenet_v2:width_mult=0.25"
+NANO_LINE = ("RAM 331/3964MB (lfb 758x4MB) SWAP 0/1982MB (cached 0MB) CPU [12%@102,7%@102,3%@102,9%@102] "
+             "EMC_FREQ 3%@204 GR3D_FREQ 40%@76 APE 25 PLL@20.5C CPU@23.5C PMIC@100C GPU@22.5C AO@27.5C "
+             "thermal@23C POM_5V_IN 933/933 POM_5V_GPU 0/0 POM_5V_CPU 84/105")
+NO_AGENT = {"SSH_AUTH_SOCK": ""}
+
+
+def fake_tegrastats(folder):
+    """A stand-in for /usr/bin/tegrastats: one real Nano line every 50 ms until killed."""
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, "tegrastats")
+    with open(path, "w") as fh:
+        fh.write("#!/bin/sh\nwhile true; do echo '{}'; sleep 0.05; done\n".format(NANO_LINE))
+    os.chmod(path, 0o755)
+    return folder
+
+
+def device_config(path, server, base, known_hosts=None, key_file=None, port=None, extra=""):
+    """A bench.toml with [devices.jetson] pointing at ``server``; export cache shared by ``base``."""
+    fakebin = fake_tegrastats(os.path.join(str(base), "fakebin"))
+    known = known_hosts or server.write_known_hosts(os.path.join(str(base), "known_hosts"))
+    text = """
+[export]
+dir = "{cache}"
+[run]
+results_dir = "{results}"
+[devices.jetson]
+kind = "ssh"
+host = "127.0.0.1"
+port = {port}
+user = "{user}"
+key_file = "{key}"
+known_hosts = "{known}"
+python = "{python}"
+workdir = "{workdir}"
+connect_timeout_s = 5
+tegrastats_interval_ms = 50
+{extra}
+[devices.jetson.env]
+OPENBLAS_CORETYPE = "ARMV8"
+PATH = "{fakebin}:/usr/bin:/bin"
+""".format(cache=os.path.join(str(base), "cache"), results=os.path.join(str(base), "results"),
+           port=port or server.port, user=server.user, key=key_file or server.client_key,
+           known=known, python=sys.executable, workdir=os.path.join(str(base), "device work dir"),
+           extra=extra, fakebin=fakebin)
+    with open(str(path), "w") as fh:
+        fh.write(text)
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def jetson(sshd_server, tmp_path_factory):
+    base = tmp_path_factory.mktemp("jetson")
+    return device_config(base / "bench.toml", sshd_server, base)
+
+
+def one_line_error(res):
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1, res.stderr
+    assert "Traceback" not in res.stderr
+    return lines[0]
+
+
+def test_doctor_over_ssh(cli, jetson):
+    res = cli("doctor", "--config", jetson, "--device", "jetson", env=NO_AGENT)
+    assert res.returncode == 0, res.stdout + res.stderr
+    out = res.stdout
+    assert "ok   ssh: connected to" in out and "host key verified" in out
+    assert "ok   python: {}.{}".format(*sys.version_info[:2]) in out
+    assert "info L4T / JetPack: no /etc/nv_tegra_release: not a Jetson" in out
+    assert "ok   numpy:" in out
+    assert "ok   runtime onnxruntime: runs on cpu" in out
+    assert "info runtime tensorrt: not available: tensorrt" in out
+    assert "fakebin/tegrastats" in out
+    assert "all checks passed" in out
+
+
+def test_run_over_ssh_rows_like_local_then_nothing_resent(cli, jetson, tmp_path):
+    remote_csv, local_csv = tmp_path / "remote.csv", tmp_path / "local.csv"
+    args = ["--models", SMALL, "pta:LLL", "--runtimes", "torchscript,onnxruntime,tensorrt"] + FAST
+    res = cli("run", "--config", jetson, "--device", "jetson", "--out", str(remote_csv), "--no-plot",
+              *args, env=NO_AGENT)
+    assert res.returncode == 0, res.stderr
+    assert "jetson: sent" in res.stderr
+    rows = read_rows(str(remote_csv))
+    assert list(rows[0]) == list(COLUMNS)
+    assert [(r["model"], r["runtime"], r["status"]) for r in rows] == [
+        (SMALL, "torchscript", "ok"), (SMALL, "onnxruntime", "ok"), (SMALL, "tensorrt", "unsupported"),
+        ("pta:LLL", "torchscript", "ok"), ("pta:LLL", "onnxruntime", "ok"),
+        ("pta:LLL", "tensorrt", "unsupported")]
+    for r in rows:
+        assert (r["device"], r["device_kind"]) == ("jetson", "ssh")
+        assert r["python_version"] == "{}.{}.{}".format(*sys.version_info[:3])
+    ok = [r for r in rows if r["status"] == "ok"]
+    for r in ok:
+        assert float(r["throughput"]) > 0 and len(r["trial_throughputs"].split(";")) == 2
+        assert float(r["power_mw_mean"]) == 933.0 and float(r["gpu_temp_c_mean"]) == 22.5
+        assert int(r["monitor_samples"]) >= 1
+    assert "on jetson: tensorrt runs only on an NVIDIA GPU" in rows[2]["error"]
+
+    # the same run locally: the same columns filled (device sampling columns aside)
+    res = cli("run", "--config", jetson, "--device", "local", "--out", str(local_csv), "--no-plot",
+              *args)
+    local = read_rows(str(local_csv))
+    assert [(r["model"], r["runtime"]) for r in local] == [(r["model"], r["runtime"]) for r in rows]
+    sampled = {"power_mw_mean", "gpu_temp_c_mean", "gpu_temp_c_max", "cpu_temp_c_mean",
+               "cpu_temp_c_max", "gpu_load_pct_mean", "monitor_samples", "error"}
+    for lr, rr in zip(local, rows):
+        if lr["status"] == rr["status"] == "ok":
+            filled = lambda row: {k for k, v in row.items() if v != ""} - sampled  # noqa: E731
+            assert filled(lr) == filled(rr)
+
+    # second run: runner and artifacts are on the device already
+    res = cli("run", "--config", jetson, "--device", "jetson", "--out", str(tmp_path / "again.csv"),
+              "--no-plot", *args, env=NO_AGENT)
+    assert res.returncode == 0, res.stderr
+    assert "jetson: sent 0 file(s) (0.0 MB)" in res.stderr, res.stderr
+
+
+def test_eager_torch_on_the_device(cli, jetson, tmp_path):
+    """torchvision models unpickle there; PTA's code is not on the device: unsupported, says why."""
+    out = tmp_path / "eager.csv"
+    res = cli("run", "--config", jetson, "--device", "jetson", "--models", SMALL, "pta:LLL",
+              "--runtimes", "torch", "--out", str(out), "--no-plot", *FAST, env=NO_AGENT)
+    rows = read_rows(str(out))
+    assert [r["status"] for r in rows] == ["ok", "unsupported"], res.stderr
+    assert "eager artifact is a pickled module" in rows[1]["error"]
+    assert "--runtimes torchscript" in rows[1]["error"]
+
+
+def test_killed_remote_measurement_is_a_crashed_row_and_the_run_goes_on(cli, jetson, tmp_path):
+    out = tmp_path / "crash.csv"
+    res = cli("run", "--config", jetson, "--device", "jetson", "--models", SMALL, "pta:LLL",
+              "--runtimes", "onnxruntime", "--out", str(out), "--no-plot", *FAST,
+              env=dict(NO_AGENT, BENCH_TEST_CRASH=SMALL + "@32 onnxruntime"))
+    rows = read_rows(str(out))
+    assert [r["status"] for r in rows] == ["crashed", "ok"], res.stderr
+    assert "killed by SIGKILL" in rows[0]["error"]
+    assert res.returncode == 1
+
+
+def test_unknown_host_key_is_refused(cli, sshd_server, tmp_path):
+    empty = tmp_path / "known_hosts"
+    empty.write_text("")
+    cfg = device_config(tmp_path / "b.toml", sshd_server, tmp_path, known_hosts=str(empty))
+    res = cli("run", "--config", cfg, "--device", "jetson", "--models", SMALL, env=NO_AGENT)
+    assert res.returncode == 3
+    line = one_line_error(res)
+    assert "unknown host key" in line and "SHA256:" in line and "trust_on_first_use" in line
+
+
+def test_trust_on_first_use_records_the_key(cli, sshd_server, tmp_path):
+    known = tmp_path / "kh" / "known_hosts"
+    cfg = device_config(tmp_path / "b.toml", sshd_server, tmp_path, known_hosts=str(known),
+                        extra="trust_on_first_use = true")
+    res = cli("doctor", "--config", cfg, "--device", "jetson", env=NO_AGENT)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "recorded now: ssh-ed25519 SHA256:" in res.stdout
+    assert sshd_server.host_key_pub in known.read_text()
+
+
+def test_wrong_key_is_an_authentication_error(cli, sshd_server, tmp_path):
+    stranger = keygen(tmp_path / "stranger")
+    cfg = device_config(tmp_path / "b.toml", sshd_server, tmp_path, key_file=stranger)
+    res = cli("run", "--config", cfg, "--device", "jetson", "--models", SMALL, env=NO_AGENT)
+    assert res.returncode == 3
+    line = one_line_error(res)
+    assert "authentication failed" in line and "ssh-copy-id" in line
+
+
+def test_unreachable_port_is_a_connection_error(cli, sshd_server, tmp_path):
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    cfg = device_config(tmp_path / "b.toml", sshd_server, tmp_path, port=port)
+    for command in (["run", "--models", SMALL], ["doctor"]):
+        res = cli(command[0], "--config", cfg, "--device", "jetson", *command[1:], env=NO_AGENT)
+        assert res.returncode == 3, res.stdout + res.stderr
+        text = res.stderr if command[0] == "run" else res.stdout
+        assert "connection refused by 127.0.0.1:{}".format(port) in text
+        assert "Traceback" not in res.stderr
+
+
+def test_missing_python_on_the_device(cli, sshd_server, tmp_path):
+    cfg = device_config(tmp_path / "b.toml", sshd_server, tmp_path)
+    text = open(cfg).read().replace('python = "{}"'.format(sys.executable), 'python = "python9.9"')
+    open(cfg, "w").write(text)
+    res = cli("run", "--config", cfg, "--device", "jetson", "--models", SMALL, env=NO_AGENT)
+    assert res.returncode == 3
+    assert "python 'python9.9' not found" in one_line_error(res)
+
+
+def _start(args, env):
+    full = dict(os.environ, PYTHONPATH=REPO, **env)
+    return subprocess.Popen([sys.executable, "-m", "bench"] + args, cwd=REPO, env=full,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_sshd_stopped_mid_run_keeps_rows_and_resume_completes(cli, sshd_factory, tmp_path):
+    server = sshd_factory()
+    cfg = device_config(tmp_path / "b.toml", server, tmp_path)
+    out = tmp_path / "lost.csv"
+    models = [SMALL, "mobilenet_v2:width_mult=0.3", "mobilenet_v2:width_mult=0.35",
+              "mobilenet_v2:width_mult=0.4", "mobilenet_v2:width_mult=0.45"]
+    args = ["run", "--config", cfg, "--device", "jetson", "--models"] + models + [
+        "--runtimes", "onnxruntime", "--out", str(out), "--no-plot", "--trials", "20",
+        "--repeats", "3", "--warmup", "1", "--resolution", "32"]
+    proc = _start(args, NO_AGENT)
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and proc.poll() is None:
+        if out.exists() and len(read_rows(str(out))) >= 1:
+            break
+        time.sleep(0.2)
+    assert proc.poll() is None, proc.communicate()
+    server.stop()
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 3, err
+    lines = [ln for ln in err.strip().splitlines() if ln.startswith("bench: error")]
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert "127.0.0.1:{}".format(server.port) in lines[0]
+    assert "rows kept in" in lines[0] and "--resume" in lines[0]
+    kept = read_rows(str(out))
+    assert 1 <= len(kept) < len(models)
+    assert all(r["status"] == "ok" for r in kept), kept
+
+    server.start()
+    res = cli(*(args + ["--resume"]), env=NO_AGENT)
+    assert res.returncode == 0, res.stderr
+    rows = read_rows(str(out))
+    assert [r["model"] for r in rows] == models
+    assert all(r["status"] == "ok" for r in rows)
