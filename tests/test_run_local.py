@@ -139,12 +139,3 @@ def test_existing_out_without_resume_is_refused(cli, tmp_path, cache_env):
     res = cli("run", "--config", cache_env, "--models", "pta:LLL", "--runtimes", "torch",
               "--out", str(out))
     assert res.returncode == 2 and "already exists" in res.stderr
-
-
-def test_configured_ssh_device_not_yet_runnable_is_one_line(cli, tmp_path):
-    cfg = tmp_path / "b.toml"
-    cfg.write_text('[devices.nano]\nkind = "ssh"\nhost = "127.0.0.1"\n')
-    res = cli("run", "--config", str(cfg), "--device", "nano", "--models", "pta:LLL")
-    assert res.returncode == 3
-    assert "device 'nano': kind 'ssh' is configured, but this version" in res.stderr
-    assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.stderr

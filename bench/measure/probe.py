@@ -59,10 +59,14 @@ def _cpu():
             model = value.strip()
             break
     base = "/sys/devices/system/cpu/cpu0/cpufreq/"
-    freq = (_read(base + "scaling_cur_freq") or "").strip()
+    khz = (_read(base + "scaling_cur_freq") or "").strip()
+    mhz = int(round(int(khz) / 1000.0)) if khz.isdigit() else None
+    for line in (_read("/proc/cpuinfo", 65536) or "").splitlines() if mhz is None else ():
+        if line.lower().startswith("cpu mhz"):  # VMs have no cpufreq
+            mhz = int(round(float(line.split(":", 1)[1])))
+            break
     return {"cpu_model": model or platform.machine(), "logical_cores": os.cpu_count(),
-            "cpu_governor": (_read(base + "scaling_governor") or "").strip(),
-            "cpu_freq_mhz": int(freq) // 1000 if freq.isdigit() else None}
+            "cpu_governor": (_read(base + "scaling_governor") or "").strip(), "cpu_freq_mhz": mhz}
 
 
 def _cuda():
