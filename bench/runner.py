@@ -175,8 +175,9 @@ class BenchmarkRun:
 
     def log_row(self, row):
         if row["status"] == "ok":
-            self.log("{model} {runtime} {precision}: {tp:.1f} inf/s (p50 {p50:.2f} ms){flag}".format(
-                tp=row["throughput"], p50=row["latency_ms_p50"],
+            p50 = row.get("latency_ms_p50")  # a device tool may not print percentiles
+            self.log("{model} {runtime} {precision}: {tp:.1f} inf/s{p50}{flag}".format(
+                tp=row["throughput"], p50="" if p50 is None else " (p50 {:.2f} ms)".format(p50),
                 flag=" UNSTABLE" if row.get("unstable") else "", **row))
         else:
             self.log("{model} {runtime} {precision}: {status}: {error}".format(**row))

@@ -7,7 +7,7 @@ import sys
 import time
 
 from bench.cli.commands import command, split_list
-from bench.errors import BenchError, EnvironmentProblem
+from bench.errors import BenchError, DeviceLost, EnvironmentProblem
 from bench.progress import Progress
 from bench.registry import did_you_mean
 from bench.textable import format_table
@@ -175,6 +175,8 @@ class RunCommand:
             return 130
         except BenchError as exc:  # device lost, device-side setup failed: stop, keep rows
             progress.close()
+            if not run.rows and not isinstance(exc, DeviceLost):
+                raise  # nothing measured yet: the error and its fix are the whole story
             raise type(exc)("{}; {} rows kept in {}; when fixed, continue with: bench run "
                             "--device {} --resume --out {}".format(
                                 str(exc).strip().splitlines()[0], len(run.rows), path,
