@@ -385,7 +385,8 @@ def test_delegate_rejection_missing_binary_and_garbage_output_are_rows(make_phon
 def test_a_hung_benchmark_is_killed_on_the_phone_and_becomes_a_crashed_row(make_phone, tiny_tflite,
                                                                             tmp_path):
     hung = tmp_path / "hung"
-    hung.write_text("#!/bin/sh\necho 'INFO: STARTING!'\nexec sleep 300\n")
+    naptime = "{}".format(300 + os.getpid() % 600)  # unique: ps sees every process of this machine
+    hung.write_text("#!/bin/sh\necho 'INFO: STARTING!'\nexec sleep {}\n".format(naptime))
     os.chmod(str(hung), 0o755)
     device, phone = make_phone(benchmark_binary=str(hung))
     t0 = time.monotonic()
@@ -394,7 +395,7 @@ def test_a_hung_benchmark_is_killed_on_the_phone_and_becomes_a_crashed_row(make_
     assert time.monotonic() - t0 < 20
     assert "lost" not in result
     still = device.shell("ps -A -o args 2>/dev/null || ps -o args").stdout
-    assert "sleep 300" not in still
+    assert "sleep " + naptime not in still
 
 
 @pytest_adb
