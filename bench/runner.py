@@ -145,7 +145,7 @@ class BenchmarkRun:
                 self.progress.update(self._current + " measure")
             worker = self._worker_for_job()
             with device.monitor(job) as monitor:
-                result = worker.request(job, o.timeout_s)
+                result = worker.request(job, o.timeout_s + job.pop("extra_timeout_s", 0))
             device.check_connection(result)  # a lost device stops the run: no row for it
             row.update(monitor.columns())
             row.update(self._result_columns(result))

@@ -1,7 +1,10 @@
+import os
+
 import pytest
 
 from bench.config import Config, ExportConfig, RunConfig, load_config
 from bench.errors import ConfigError
+from conftest import REPO
 
 
 def write(tmp_path, text):
@@ -83,3 +86,27 @@ def test_bad_ssh_device_config(tmp_path, body, needle):
 def test_shipped_bench_toml_has_a_commented_jetson_example():
     text = open("bench.toml").read()
     assert '# kind = "ssh"' in text and "OPENBLAS_CORETYPE" in text
+
+
+def _uncomment_block(text, header):
+    """The commented ``# [devices.X]`` example of the shipped bench.toml, uncommented."""
+    lines = text.splitlines()
+    start = lines.index("# " + header)
+    block = []
+    for line in lines[start:]:
+        if not line.startswith("# ") or line.startswith("# ("):
+            break
+        block.append(line[2:])
+    return "\n".join(block) + "\n"
+
+
+def test_the_shipped_jetson_example_loads_when_uncommented(tmp_path):
+    from bench.devices.ssh_config import SSHDeviceConfig
+
+    body = _uncomment_block(open(os.path.join(REPO, "bench.toml")).read(), "[devices.nano]")
+    cfg = load_config(write(tmp_path, body))
+    nano = cfg.devices["nano"]
+    assert isinstance(nano, SSHDeviceConfig)
+    assert (nano.power_mode, nano.lock_clocks, nano.env) == (0, True, {"OPENBLAS_CORETYPE": "ARMV8"})
+    documented = {line.split("=")[0].strip() for line in body.splitlines() if "=" in line}
+    assert documented >= {f for f in SSHDeviceConfig.__dataclass_fields__}  # every key shown

@@ -150,7 +150,9 @@ class SSHDevice(Device):
         name = "{}-{}-ws{}-trt{}.engine".format(artifact.key[:16], job["precision"],
                                                 self.workspace_mb, trt)
         job["artifact"] = posixpath.join(self.workdir, "engines", name)
-        job["build"] = {"kind": "tensorrt", "source": source, "workspace_mb": self.workspace_mb}
+        if not self.ssh.exists(job["artifact"]):  # a Nano takes minutes: give the build its own time
+            job["build"] = {"kind": "tensorrt", "source": source, "workspace_mb": self.workspace_mb}
+            job["extra_timeout_s"] = self.config.engine_build_timeout_s
         return job
 
     def spawn_worker(self, on_progress=None):

@@ -31,6 +31,7 @@ class SSHDeviceConfig:
     connect_timeout_s: float = 10.0
     command_timeout_s: float = 600.0
     trt_workspace_mb: Optional[int] = None  # None: [export].trt_workspace_mb
+    engine_build_timeout_s: float = 1800.0  # added to [run].timeout_s when an engine is built
     power_mode: Optional[int] = None  # nvpmodel -m N before the run (0 = MAXN on a Nano)
     lock_clocks: bool = False  # jetson_clocks --store / (run) / --restore
     tegrastats: bool = True  # sample power, temperatures, GPU load during measurements
@@ -41,7 +42,7 @@ class SSHDeviceConfig:
             raise ConfigError("{}.host: must not be empty".format(where))
         if not 0 < self.port < 65536:
             raise ConfigError("{}.port: {} is not a TCP port".format(where, self.port))
-        for key in ("connect_timeout_s", "command_timeout_s"):
+        for key in ("connect_timeout_s", "command_timeout_s", "engine_build_timeout_s"):
             if getattr(self, key) <= 0:
                 raise ConfigError("{}.{}: must be > 0".format(where, key))
         if self.trt_workspace_mb is not None and self.trt_workspace_mb < 16:

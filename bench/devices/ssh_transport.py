@@ -358,6 +358,16 @@ class SSHTransport:
                 os.remove(tmp)
         return local_path
 
+    def exists(self, path):
+        """Whether a remote file or directory exists (one SFTP stat)."""
+        path = self.expand(path)
+        with self._guard("checking {}".format(path)):
+            try:
+                self._sftp_client().stat(path)
+            except FileNotFoundError:
+                return False
+        return True
+
     def sha256_remote(self, path):
         """sha256 hex digest of a remote file, or None when it does not exist."""
         path = self.expand(path)
