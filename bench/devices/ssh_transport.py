@@ -371,11 +371,8 @@ class SSHTransport:
     def sha256_remote(self, path):
         """sha256 hex digest of a remote file, or None when it does not exist."""
         path = self.expand(path)
-        with self._guard("checking {}".format(path)):
-            try:
-                self._sftp_client().stat(path)
-            except FileNotFoundError:
-                return None
+        if not self.exists(path):
+            return None
         status, out, err = self.run(["sha256sum", "--", path])
         if status != 0 or not out.strip():
             raise SSHError("ssh: sha256sum {} on {} failed: {}".format(path, self.where, _short(err)))
