@@ -288,3 +288,64 @@ def test_hostile_workdir_and_env_values_never_reach_a_shell(sshd_server, tmp_pat
     finally:
         device.close()
     assert not canary.exists()
+
+
+FAKE_TOOLS = {
+    # Stand-ins for the Jetson's root tools; each call is logged to $FAKE_JETSON/log.
+    "sudo": '#!/bin/sh\n[ "$1" = "-n" ] && shift\nexec "$@"\n',
+    "nvpmodel": """#!/bin/sh
+echo "nvpmodel $*" >> "$FAKE_JETSON/log"
+mode=$(cat "$FAKE_JETSON/mode" 2>/dev/null || echo 0)
+case "$1" in
+  -q) if [ "$mode" = 0 ]; then echo "NV Power Mode: MAXN"; else echo "NV Power Mode: 5W"; fi; echo "$mode";;
+  -m) echo "$2" > "$FAKE_JETSON/mode";;
+esac
+""",
+    "jetson_clocks": """#!/bin/sh
+echo "jetson_clocks $*" >> "$FAKE_JETSON/log"
+case "$1" in
+  --store) echo stored > "$2";;
+  --restore) rm -f "$FAKE_JETSON/locked";;
+  --show)
+    if [ -e "$FAKE_JETSON/locked" ]; then f=1479000; g=921600000; else f=102000; g=76800000; fi
+    echo "SOC family:tegra210  Machine:NVIDIA Jetson Nano Developer Kit"
+    echo "Online CPUs: 0-3"
+    for c in 0 1 2 3; do
+      echo "cpu$c: Online=1 Governor=schedutil MinFreq=$f MaxFreq=1479000 CurrentFreq=1479000 IdleStates: WFI=1 c7=1"
+    done
+    echo "GPU MinFreq=$g MaxFreq=921600000 CurrentFreq=921600000";;
+  "") touch "$FAKE_JETSON/locked";;
+esac
+""",
+}
+
+
+def test_power_mode_and_clocks_are_set_recorded_and_restored(cli, sshd_server, tmp_path):
+    fakebin = fake_tegrastats(str(tmp_path / "fakebin"))
+    for name, text in FAKE_TOOLS.items():
+        path = os.path.join(fakebin, name)
+        with open(path, "w") as fh:
+            fh.write(text)
+        os.chmod(path, 0o755)
+    state = tmp_path / "jetson-state"
+    state.mkdir()
+    cfg = device_config(tmp_path / "b.toml", sshd_server, tmp_path,
+                        extra="power_mode = 1\nlock_clocks = true")
+    with open(cfg, "a") as fh:
+        fh.write('FAKE_JETSON = "{}"\n'.format(state))
+    out = tmp_path / "pm.csv"
+    res = cli("run", "--config", cfg, "--device", "jetson", "--models", SMALL, "--runtimes",
+              "onnxruntime", "--out", str(out), "--no-plot", *FAST, env=NO_AGENT)
+    assert res.returncode == 0, res.stderr
+    row = read_rows(str(out))[0]
+    assert (row["power_mode"], row["clocks_locked"]) == ("5W (1)", "true")
+    calls = (state / "log").read_text().splitlines()
+    stored = os.path.join(str(tmp_path), "device work dir", "jetson_clocks.before")
+    assert calls[:5] == ["nvpmodel -q", "nvpmodel -m 1", "jetson_clocks --store " + stored,
+                         "jetson_clocks ", "nvpmodel -q"], calls
+    assert calls[-2:] == ["jetson_clocks --restore " + stored, "nvpmodel -m 0"], calls
+    assert (state / "mode").read_text().strip() == "0" and not (state / "locked").exists()
+
+    res = cli("doctor", "--config", cfg, "--device", "jetson", env=NO_AGENT)
+    assert "info power mode: nvpmodel: MAXN (0)" in res.stdout
+    assert "info clocks: not pinned" in res.stdout and "ok   sudo: passwordless sudo works" in res.stdout

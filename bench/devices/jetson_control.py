@@ -22,8 +22,9 @@ SUDO_FIX = ("allow it without a password for this user, e.g. a sudoers line "
 class JetsonControl:
     """Power mode and clock pinning for one run; ``state()`` gives the row columns."""
 
-    def __init__(self, ssh, config, device_name, workdir, log=None):
+    def __init__(self, ssh, config, device_name, workdir, log=None, env=None):
         self.ssh = ssh
+        self.env = env or {}  # the device's [devices.X.env], for every command
         self.config = config
         self.device_name = device_name
         self.workdir = workdir
@@ -34,7 +35,7 @@ class JetsonControl:
         self.clocks_locked = None
 
     def _sudo(self, argv, key):
-        status, out, err = self.ssh.run(["sudo", "-n"] + list(argv))
+        status, out, err = self.ssh.run(["sudo", "-n"] + list(argv), env=self.env)
         if status != 0:
             raise EnvironmentProblem("device {}: `sudo -n {}` failed ({}); {}".format(
                 self.device_name, " ".join(argv), _short(err or out or "exit {}".format(status)),
@@ -43,7 +44,7 @@ class JetsonControl:
 
     def query_power_mode(self):
         """``nvpmodel -q`` -> parsed dict, or None where nvpmodel is missing or says nothing."""
-        status, out, _ = self.ssh.run(["nvpmodel", "-q"])
+        status, out, _ = self.ssh.run(["nvpmodel", "-q"], env=self.env)
         if status != 0:
             return None
         try:
@@ -53,7 +54,7 @@ class JetsonControl:
 
     def query_clocks(self):
         """``sudo -n jetson_clocks --show`` -> parsed dict, or None (no sudo, not a Jetson)."""
-        status, out, _ = self.ssh.run(["sudo", "-n", "jetson_clocks", "--show"])
+        status, out, _ = self.ssh.run(["sudo", "-n", "jetson_clocks", "--show"], env=self.env)
         if status != 0:
             return None
         try:
@@ -130,8 +131,9 @@ class TegrastatsMonitor:
     cannot start leaves the columns empty: a lost connection is the runner's to report.
     """
 
-    def __init__(self, ssh, tegrastats, interval_ms):
+    def __init__(self, ssh, tegrastats, interval_ms, env=None):
         self.ssh = ssh
+        self.env = env
         self.argv = [tegrastats, "--interval", str(int(interval_ms))]
         self.lines = []
         self._proc = None
@@ -139,7 +141,7 @@ class TegrastatsMonitor:
 
     def __enter__(self):
         try:
-            self._proc = self.ssh.popen(self.argv)
+            self._proc = self.ssh.popen(self.argv, env=self.env)
         except SSHError:
             return self
         self._thread = threading.Thread(target=self._collect, daemon=True)

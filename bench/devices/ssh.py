@@ -163,7 +163,8 @@ class SSHDevice(Device):
     def monitor(self, job):
         tegrastats = self.probe["tools"].get("tegrastats")
         if self.config.tegrastats and tegrastats:
-            return TegrastatsMonitor(self.ssh, tegrastats, self.config.tegrastats_interval_ms)
+            return TegrastatsMonitor(self.ssh, tegrastats, self.config.tegrastats_interval_ms,
+                                     self.env())
         return super().monitor(job)
 
     def transfer_summary(self):
@@ -186,7 +187,7 @@ class SSHDevice(Device):
 
     def setup(self, log=None):
         self._ready()
-        self._control = JetsonControl(self.ssh, self.config, self.name, self.workdir, log)
+        self._control = JetsonControl(self.ssh, self.config, self.name, self.workdir, log, self.env())
         if self.config.power_mode is not None or self.config.lock_clocks:
             self._control.apply()
         elif self.probe["tools"].get("nvpmodel"):
@@ -250,7 +251,7 @@ class SSHDevice(Device):
             p.get("cuda_problem") or "no GPU"))
 
     def _doctor_state(self, p):
-        control = JetsonControl(self.ssh, self.config, self.name, self.workdir)
+        control = JetsonControl(self.ssh, self.config, self.name, self.workdir, env=self.env())
         tools = p["tools"]
         if tools.get("nvpmodel"):
             mode = control.query_power_mode()
@@ -263,7 +264,7 @@ class SSHDevice(Device):
         elif tools.get("jetson_clocks"):
             yield Check("clocks", None, "unknown: `sudo -n jetson_clocks --show` was refused")
         if self.config.power_mode is not None or self.config.lock_clocks:
-            status, _, err = self.ssh.run(["sudo", "-n", "true"])
+            status, _, err = self.ssh.run(["sudo", "-n", "true"], env=self.env())
             yield Check("sudo", status == 0, "passwordless sudo works" if status == 0 else
                         "power_mode/lock_clocks need `sudo -n`: {}".format(_short(err)))
         if self.config.tegrastats:
