@@ -78,14 +78,15 @@ def results_path(args, config, device_name, prefix="run"):
     return os.path.join(config.run.results_dir, "{}-{}-{}.csv".format(prefix, device_name, stamp))
 
 
-def open_writer(path, resume):
-    from bench.results_csv import ResultsWriter, read_rows
+def open_writer(path, resume, columns=None):
+    """(writer, rows already there) for ``path``; ``columns``: another schema (e.g. a sweep's)."""
+    from bench.results_csv import COLUMNS, ResultsWriter, read_rows
 
     if os.path.exists(path) and os.path.getsize(path) > 0 and not resume:
         raise BenchError("{} already exists; pass --resume to continue it or another --out".format(path))
     try:
         previous = read_rows(path) if resume and os.path.exists(path) else []
-        return ResultsWriter(path), previous
+        return ResultsWriter(path, columns or COLUMNS), previous
     except PermissionError as exc:
         raise EnvironmentProblem("cannot write results to {}: {}; pass --out to a writable "
                                  "path".format(path, exc.strerror)) from None

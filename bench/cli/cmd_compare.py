@@ -1,0 +1,135 @@
+"""``bench compare-fp16``: R = T_fp16 / T_fp32 per model, measured now or from result CSVs."""
+
+import os
+import sys
+
+from bench.cli.cmd_run import (add_measure_arguments, exit_code, open_writer, resolve_options,
+                               resolve_runtimes, results_path, sigterm_as_interrupt)
+from bench.cli.commands import command, split_list
+from bench.errors import BenchError
+from bench.progress import Progress
+from bench.textable import format_table
+
+MEASUREMENTS = "-measurements.csv"
+
+
+@command("compare-fp16", help="FP16 vs FP32 throughput ratio per model (measured, or --from CSVs)")
+class CompareCommand:
+    @staticmethod
+    def add_arguments(p):
+        add_measure_arguments(p)
+        p.add_argument("--runtime", dest="runtimes", action="append", metavar="R",
+                       help="same as --runtimes")
+        p.add_argument("--from", dest="sources", nargs="+", metavar="CSV",
+                       help="pair fp32/fp16 rows of existing `bench run` CSVs instead of measuring")
+        p.add_argument("--out", metavar="CSV", help="comparison CSV (default: results/"
+                       "fp16-DEVICE-TIME.csv; measurements go to its -measurements.csv)")
+        p.add_argument("--resume", action="store_true",
+                       help="continue the measurements of --out (or the newest results/fp16-DEVICE-*)")
+        p.add_argument("--no-plot", action="store_true", help="do not write the PNG")
+
+    def run(self, args, config):
+        from bench.analysis.fp16 import REQUIRED
+        from bench.analysis.tables import read_table
+
+        if args.sources:
+            rows = []
+            for src in args.sources:
+                rows.extend(read_table(src, REQUIRED, "results CSV")[1])
+            out = args.out or os.path.splitext(args.sources[0])[0] + "-fp16.csv"
+            return self._report(rows, out, args, measured_code=0)
+        from bench.devices import open_device
+
+        opts = resolve_options(args, config)
+        device = open_device(args.device or config.run.device, config)
+        try:
+            device.prestart_worker()
+            return self._measure(args, config, opts, device)
+        finally:
+            device.close()
+
+    def _measure(self, args, config, opts, device):
+        import copy
+
+        from bench.models import select_models
+        from bench.runner import BenchmarkRun, done_keys
+
+        requests = select_models(args.models or list(config.run.models), config.sets,
+                                 args.resolution or config.run.resolution)
+        runtimes = resolve_runtimes(split_list(args.runtimes) or list(config.run.runtimes), device)
+        out = results_path(args, config, device.name, prefix="fp16")
+        if out.endswith(MEASUREMENTS):  # --resume found an interrupted comparison's measurements
+            out = out[:-len(MEASUREMENTS)] + ".csv"
+        mpath = os.path.splitext(out)[0] + MEASUREMENTS
+        writer, previous = open_writer(mpath, args.resume)
+        progress = Progress(2 * len(requests) * len(runtimes), "compare-fp16")
+        log = lambda msg: progress.write(msg, sys.stderr)  # noqa: E731
+        log("bench compare-fp16: {} models x {} runtimes ({}) x fp32,fp16 on {} -> {}".format(
+            len(requests), len(runtimes), ",".join(r.name for r in runtimes), device.name, mpath))
+        done = done_keys(previous)
+        runs = []
+        for precision in ("fp32", "fp16"):
+            o = copy.copy(opts)
+            o.precision = precision
+            runs.append(BenchmarkRun(device, config.export, o, writer, done, log, progress))
+        sigterm_as_interrupt()
+        try:
+            device.setup(log)
+            for runtime_cls in runtimes:
+                for run in runs:  # fp32 then fp16 for each runtime, back to back
+                    run.execute(requests, [runtime_cls])
+        except KeyboardInterrupt:
+            progress.close()
+            print("bench: interrupted; {} rows kept in {}; continue with: bench compare-fp16 "
+                  "--resume --out {}".format(sum(len(r.rows) for r in runs), mpath, out),
+                  file=sys.stderr)
+            return 130
+        except BenchError as exc:
+            progress.close()
+            raise type(exc)("{}; rows kept in {}; when fixed, continue with: bench compare-fp16 "
+                            "--device {} --resume --out {}".format(
+                                str(exc).strip().splitlines()[0], mpath, device.name, out),
+                            exc.exit_code) from None
+        finally:
+            writer.close()
+        progress.close()
+        skipped = sum(r.skipped for r in runs)
+        if skipped:
+            log("resumed: {} rows already in {} were skipped".format(skipped, mpath))
+        from bench.results_csv import read_rows
+
+        print("measurements: {}".format(mpath))
+        code = exit_code([row for r in runs for row in r.rows])
+        return self._report(read_rows(mpath), out, args, code)
+
+    @staticmethod
+    def _report(rows, out, args, measured_code):
+        from bench.analysis.fp16 import COLUMNS, pair_rows, summary
+        from bench.analysis.tables import write_table
+
+        pairs = pair_rows(rows)
+        if not pairs:
+            raise BenchError("no fp32 or fp16 rows to compare in {}".format(
+                ", ".join(args.sources or [out])))
+        print_pairs(pairs)
+        counts = summary(pairs)
+        print("{ok} pairs with a ratio ({slower} with FP16 slower, R < 1); {unsupported} "
+              "unsupported, {failed} failed, {missing} missing a side".format(**counts))
+        write_table(out, COLUMNS, pairs)
+        print("comparison: {}".format(out))
+        if not args.no_plot:
+            from bench.plots.fp16 import plot_fp16
+
+            print("plot: {}".format(plot_fp16(pairs, os.path.splitext(out)[0] + ".png")))
+        if not counts["ok"]:
+            return 1
+        return measured_code
+
+
+def print_pairs(pairs, stream=None):
+    shown = [dict(p, notes=(p.get("notes") or "")[:70]) for p in pairs]
+    print(format_table(shown, ("model", "family", "runtime", "throughput_fp32", "throughput_fp16",
+                               "ratio", "status", "notes"),
+                       {"throughput_fp32": ".1f", "throughput_fp16": ".1f", "ratio": ".3f"},
+                       right=("throughput_fp32", "throughput_fp16", "ratio")),
+          file=stream or sys.stdout)

@@ -1,0 +1,153 @@
+"""``bench sweep-resolution``: throughput against square input resolution (SPEC §4)."""
+
+import os
+import sys
+
+from bench.cli.cmd_run import (add_measure_arguments, open_writer, resolve_options,
+                               resolve_runtimes, results_path, sigterm_as_interrupt)
+from bench.cli.commands import command, split_list
+from bench.errors import BenchError
+from bench.progress import Progress
+from bench.textable import format_table
+
+
+def parse_resolutions(values):
+    from bench.analysis.sweep import DEFAULT_RESOLUTIONS
+
+    items = split_list(values)
+    if not items:
+        return list(DEFAULT_RESOLUTIONS)
+    out = []
+    for item in items:
+        try:
+            r = int(item)
+        except ValueError:
+            raise BenchError("--resolutions: {!r} is not an integer (e.g. "
+                             "--resolutions 112,224,448)".format(item)) from None
+        if r < 16:
+            raise BenchError("--resolutions: {} is too small (>= 16)".format(r))
+        out.append(r)
+    return sorted(set(out))  # ascending: a model stops at the first resolution it fails
+
+
+@command("sweep-resolution", help="throughput vs input resolution, each resolution in its own "
+                                  "process, until the model no longer runs")
+class SweepCommand:
+    @staticmethod
+    def add_arguments(p):
+        add_measure_arguments(p)
+        p.add_argument("--runtime", dest="runtimes", action="append", metavar="R",
+                       help="same as --runtimes")
+        p.add_argument("--resolutions", action="append", metavar="R[,R]",
+                       help="square resolutions (default: 112,160,224,320,448,640,896,1024,1440)")
+        p.add_argument("--precision", choices=("fp32", "fp16"))
+        p.add_argument("--out", metavar="CSV",
+                       help="results file (default: results/sweep-DEVICE-TIME.csv)")
+        p.add_argument("--resume", action="store_true",
+                       help="continue --out (or the newest results/sweep-DEVICE-*.csv): skip "
+                            "measured resolutions and models that already stopped")
+        p.add_argument("--no-plot", action="store_true", help="do not write the PNG")
+
+    def run(self, args, config):
+        from bench.devices import open_device
+
+        if args.resolution is not None:
+            raise BenchError("sweep-resolution takes --resolutions R,R,... (not --resolution)")
+        resolutions = parse_resolutions(args.resolutions)
+        opts = resolve_options(args, config)
+        opts.isolate = True  # SPEC §4: an OOM kill at one resolution must not hide the rest
+        device = open_device(args.device or config.run.device, config)
+        try:
+            device.prestart_worker()
+            return self._run(args, config, opts, device, resolutions)
+        finally:
+            device.close()
+
+    def _run(self, args, config, opts, device, resolutions):
+        from bench.analysis.sweep import SWEEP_COLUMNS, SweepRowWriter, SweepState, line_key
+        from bench.models import ModelRequest, select_models
+        from bench.runner import BenchmarkRun, done_keys
+
+        requests = select_models(args.models or list(config.run.models), config.sets)
+        runtimes = resolve_runtimes(split_list(args.runtimes) or list(config.run.runtimes), device)
+        path = results_path(args, config, device.name, prefix="sweep")
+        base, previous = open_writer(path, args.resume, SWEEP_COLUMNS)
+        writer = SweepRowWriter(base, SweepState(previous))
+        state = writer.state
+        progress = Progress(len(requests) * len(runtimes) * len(resolutions), "sweep")
+        log = lambda msg: progress.write(msg, sys.stderr)  # noqa: E731
+        log("bench sweep-resolution: {} models x {} runtimes ({}) x resolutions {} on {}, {} "
+            "-> {}".format(len(requests), len(runtimes), ",".join(r.name for r in runtimes),
+                           ",".join(map(str, resolutions)), device.name, opts.precision, path))
+        run = BenchmarkRun(device, config.export, opts, writer, done_keys(previous), log, progress)
+        sigterm_as_interrupt()
+        stopped_skips = 0
+        try:
+            device.setup(log)
+            for request in requests:
+                for runtime_cls in runtimes:
+                    for i, r in enumerate(resolutions):
+                        req = ModelRequest(request.spec, r)
+                        key = line_key({"device": device.name, "model": req.name,
+                                        "runtime": runtime_cls.name, "precision": opts.precision,
+                                        "batch": opts.batch})
+                        if key in state.stopped:
+                            stopped_skips += len(resolutions) - i
+                            for _ in range(len(resolutions) - i):
+                                progress.advance()
+                            log("{} {}: stopped: {}".format(req.name, runtime_cls.name,
+                                                            state.stopped[key]))
+                            break
+                        writer.last = i == len(resolutions) - 1
+                        run.execute([req], [runtime_cls])
+        except KeyboardInterrupt:
+            progress.close()
+            print("bench: interrupted; {} rows kept in {}; continue with: bench sweep-resolution "
+                  "--resume --out {}".format(len(run.rows), path, path), file=sys.stderr)
+            return 130
+        except BenchError as exc:
+            progress.close()
+            raise type(exc)("{}; {} rows kept in {}; when fixed, continue with: bench "
+                            "sweep-resolution --device {} --resume --out {}".format(
+                                str(exc).strip().splitlines()[0], len(run.rows), path,
+                                device.name, path), exc.exit_code) from None
+        finally:
+            writer.close()
+        progress.close()
+        if run.skipped or stopped_skips:
+            log("resumed: {} measured resolutions skipped, {} skipped after a model "
+                "stopped".format(run.skipped, stopped_skips))
+        from bench.results_csv import read_rows
+
+        rows = read_rows(path)
+        print_sweep(rows)
+        print("results: {}".format(path))
+        if not args.no_plot:
+            from bench.plots.sweep import plot_sweep
+
+            print("plot: {}".format(plot_sweep(rows, os.path.splitext(path)[0] + ".png")))
+        # a model stopping at a crash is the sweep's expected end, not a failure
+        return 0 if any(r.get("status") == "ok" for r in rows) else 1
+
+
+def print_sweep(rows, stream=None):
+    from bench.analysis.sweep import max_resolution_table
+
+    stream = stream or sys.stdout
+    ok = [dict(r) for r in rows if r.get("status") == "ok"]
+    for r in ok:
+        for c in ("throughput", "patches_per_s"):
+            try:
+                r[c] = float(r[c])
+            except (TypeError, ValueError, KeyError):
+                pass
+    if ok:
+        print(format_table(ok, ("model", "runtime", "precision", "resolution", "throughput",
+                                "patches_per_s"),
+                           {"throughput": ".1f", "patches_per_s": ".1f"},
+                           right=("resolution", "throughput", "patches_per_s")), file=stream)
+        print(file=stream)
+    print("Maximum resolution reached", file=stream)
+    print(format_table(max_resolution_table(rows), ("model", "runtime", "precision",
+                                                    "max_resolution", "stop_reason"),
+                       right=("max_resolution",)), file=stream)

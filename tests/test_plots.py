@@ -1,0 +1,116 @@
+"""`bench plot KIND --from CSV`: each kind writes a non-empty PNG of the expected pixel size."""
+
+import csv
+import struct
+
+import pytest
+
+from bench.plots import estimator_fit, fp16, sweep, tradeoffs
+
+RUN_HEADER = ("device", "model", "family", "params_m", "runtime", "format", "precision",
+              "resolution", "batch", "throughput", "throughput_min", "throughput_max", "status",
+              "error", "notes")
+ZOO = [("resnet18", "resnet", 11.69, 70.0), ("resnet50", "resnet", 25.56, 28.0),
+       ("resnet152", "resnet", 60.19, 11.0), ("mobilenet_v2", "mobilenet_v2", 3.5, 250.0),
+       ("mobilenet_v2:width_mult=0.5", "mobilenet_v2", 1.97, 420.0),
+       ("shufflenet_v2_x1_0", "shufflenet_v2", 2.28, 300.0),
+       ("resnet:block=basic,layers=3-4-3-3", "resnet", 17.0, 45.0)]
+
+
+def png_size(path):
+    with open(path, "rb") as fh:
+        head = fh.read(24)
+    assert head[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", head[16:24])
+
+
+def _write(path, header, rows):
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+    return str(path)
+
+
+def run_csv(path):
+    rows = []
+    for model, fam, p, tp in ZOO:
+        for prec, factor in (("fp32", 1.0), ("fp16", 2.0 if fam == "resnet" else 0.9)):
+            rows.append(("nano", model, fam, p, "tensorrt", "tensorrt", prec, 224, 1, tp * factor,
+                         tp * factor * 0.98, tp * factor * 1.02, "ok", "", ""))
+    rows.append(("nano", "densenet121", "densenet", 7.98, "tensorrt", "tensorrt", "fp16", 224, 1,
+                 "", "", "", "unsupported", "no FP16 here", ""))
+    return _write(path, RUN_HEADER, rows)
+
+
+def sweep_csv(path):
+    header = RUN_HEADER + ("patches_per_s", "max_resolution", "stop_reason")
+    rows = []
+    for model, stop_at in (("resnet18", 640), ("mobilenet_v2", None)):
+        for r in (112, 224, 448, 640, 896):
+            if stop_at and r == stop_at:
+                rows.append(("nano", model, "x", 1, "tensorrt", "tensorrt", "fp16", r, 1, "", "",
+                             "", "crashed", "killed by SIGKILL", "", "", 448,
+                             "crashed at 640: killed by SIGKILL"))
+                break
+            tp = 2000.0 * (112 / r) ** 2 + 5
+            rows.append(("nano", model, "x", 1, "tensorrt", "tensorrt", "fp16", r, 1, tp, "", "",
+                         "ok", "", "", tp * (r / 112) ** 2, 896 if r == 896 else "",
+                         "completed: every requested resolution ran" if r == 896 else ""))
+    return _write(path, header, rows)
+
+
+def estimate_csv(path):
+    rows = [(m, fam, p, "", tp, "", "landmark") for m, fam, p, tp in ZOO[:5]]
+    rows += [("resnet18:fake", "resnet", 30.0, "", 25.0, "", "landmark"),
+             ("mobilenet_v2:width_mult=0.75", "mobilenet_v2", 2.6, "", 330.0, "", "landmark"),
+             ("mobilenet_v2:width_mult=0.6", "mobilenet_v2", 2.2, "", "", "", "predict"),
+             (ZOO[6][0], "resnet", 17.0, "", 45.0, "", "test")]
+    return _write(path, ("model", "family", "params_m", "predicted_throughput", "throughput",
+                         "abs_error", "role"), rows)
+
+
+@pytest.mark.parametrize("kind, make, size", [
+    ("params", run_csv, tradeoffs.PARAMS_SIZE),
+    ("accuracy", run_csv, tradeoffs.ACCURACY_SIZE),
+    ("sweep", sweep_csv, sweep.SIZE),
+    ("fp16", run_csv, fp16.SIZE),
+    ("estimate", estimate_csv, estimator_fit.SIZE),
+])
+def test_each_kind_writes_a_png_of_the_expected_size(cli, tmp_path, kind, make, size):
+    src = make(tmp_path / "in.csv")
+    res = cli("plot", kind, "--from", src)
+    assert res.returncode == 0, res.stderr
+    png = tmp_path / "in-{}.png".format(kind)
+    assert png.stat().st_size > 5000
+    assert png_size(str(png)) == size
+
+
+def test_fp16_plot_from_a_compare_csv_and_size_flag(cli, tmp_path):
+    src = run_csv(tmp_path / "run.csv")
+    res = cli("compare-fp16", "--from", src, "--out", str(tmp_path / "cmp.csv"), "--no-plot")
+    assert res.returncode == 0, res.stderr
+    res = cli("plot", "fp16", "--from", str(tmp_path / "cmp.csv"), "--out",
+              str(tmp_path / "f.png"), "--size", "800x400", "--title", "mine")
+    assert res.returncode == 0, res.stderr
+    assert png_size(str(tmp_path / "f.png")) == (800, 400)
+
+
+def test_accuracy_uses_torchvision_metadata_offline():
+    assert tradeoffs.top1_of("resnet18") == pytest.approx(69.758)
+    assert tradeoffs.top1_of("mobilenet_v2:width_mult=0.5") is None  # not a torchvision model
+    assert tradeoffs.top1_of("anything", "71.5") == 71.5
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["sweep", "--from", "/nonexistent.csv"], "CSV /nonexistent.csv not found"),
+    (["params", "--from", "{bad}"], "lacks columns family, params_m, status"),
+    (["params", "--from", "{good}", "--size", "huge"], "--size 'huge': expected WIDTHxHEIGHT"),
+])
+def test_bad_input_is_one_line(cli, tmp_path, args, needle):
+    bad = _write(tmp_path / "bad.csv", ("model", "throughput"), [("x", 1)])
+    good = run_csv(tmp_path / "good.csv")
+    res = cli("plot", *[a.format(bad=bad, good=good) for a in args])
+    assert res.returncode == 2, res.stderr
+    assert needle in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.stderr
