@@ -42,6 +42,7 @@ class BenchmarkRun:
         self.rows = []
         self.skipped = 0
         self._worker = None
+        self._monitor = None
         from bench.models.complexity import ComplexityStore
 
         self._complexity = ComplexityStore(os.path.join(export_config.dir, "complexity.json"))
@@ -105,6 +106,8 @@ class BenchmarkRun:
         return self._worker
 
     def _on_progress(self, msg):
+        if self._monitor is not None:
+            self._monitor.progress(msg)
         if self.progress:
             self.progress.update("{} trial {}/{}".format(self._current, msg["done"], msg["total"]))
 
@@ -145,7 +148,11 @@ class BenchmarkRun:
                 self.progress.update(self._current + " measure")
             worker = self._worker_for_job()
             with device.monitor(job) as monitor:
-                result = worker.request(job, o.timeout_s + job.pop("extra_timeout_s", 0))
+                self._monitor = monitor  # told when the timed trials start and end
+                try:
+                    result = worker.request(job, o.timeout_s + job.pop("extra_timeout_s", 0))
+                finally:
+                    self._monitor = None
             device.check_connection(result)  # a lost device stops the run: no row for it
             row.update(monitor.columns())
             row.update(self._result_columns(result))

@@ -396,3 +396,29 @@ def test_jetpack_4_6_releases_map():
 def test_nv_tegra_release_malformed(bad):
     with pytest.raises(ValueError, match="nv_tegra_release"):
         parse_nv_tegra_release(bad)
+
+
+def test_tegrastats_monitor_keeps_only_the_timed_trials():
+    """Samples of the load / engine build / warm-up are left out; the line closing the
+    last trial's interval is kept (tegrastats prints a sample at the end of it)."""
+    import time
+
+    from bench.devices.jetson_control import TegrastatsMonitor
+
+    def line(power):
+        return NANO_SPEC.replace("POM_5V_IN 933/933", "POM_5V_IN {}/{}".format(power, power))
+
+    mon = TegrastatsMonitor(ssh=None, tegrastats="tegrastats", interval_ms=100)
+    mon._proc = object()  # as if the sampler had started
+    now = time.monotonic()
+    mon.lines.append((now - 5, line(5000)))  # engine build
+    assert mon.columns()["power_mw_mean"] == 5000  # no trial yet: everything sampled
+    mon.progress({"done": 0, "total": 2})
+    mon.lines.append((time.monotonic(), line(1000)))
+    mon.progress({"done": 1, "total": 2})
+    mon.lines.append((time.monotonic(), line(2000)))
+    mon.progress({"done": 2, "total": 2})
+    mon.lines.append((time.monotonic() + 0.001, line(3000)))  # closes the last interval
+    mon.lines.append((time.monotonic() + 0.002, line(9000)))  # latency pass, teardown
+    cols = mon.columns()
+    assert cols["monitor_samples"] == 3 and cols["power_mw_mean"] == 2000

@@ -32,6 +32,9 @@ class NullMonitor:
     def __exit__(self, *exc):
         return False
 
+    def progress(self, msg):
+        """A worker progress event: ``done`` 0 when the timed trials start, ``total`` at the end."""
+
     def columns(self):
         return {}
 

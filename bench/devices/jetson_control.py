@@ -9,7 +9,9 @@ naming the sudoers fix. What was changed is put back in :meth:`JetsonControl.res
 import contextlib
 import posixpath
 import threading
+import time
 
+from bench.devices.base import NullMonitor
 from bench.devices.jetson_parsers import parse_jetson_clocks_show, parse_nvpmodel, summarize_tegrastats
 from bench.devices.ssh_errors import SSHError, _short
 from bench.errors import EnvironmentProblem
@@ -123,19 +125,23 @@ TEGRASTATS_COLUMNS = {  # summarize_tegrastats key -> CSV column
 }
 
 
-class TegrastatsMonitor:
+class TegrastatsMonitor(NullMonitor):
     """``tegrastats --interval MS`` running on the device while one measurement runs.
 
-    Lines are collected by a thread; on exit the remote sampler is killed and the
-    samples summarized into the power/temperature/GPU-load columns. A sampler that
-    cannot start leaves the columns empty: a lost connection is the runner's to report.
+    Lines are collected by a thread with their arrival time; on exit the remote sampler
+    is killed. Only samples of the timed trials count (not the load, an engine build or
+    the warm-up): from the worker's "trials start" progress event to the first line
+    after the last trial (tegrastats prints each sample at the end of its interval).
+    A sampler that cannot start leaves the columns empty: a lost connection is the
+    runner's to report.
     """
 
     def __init__(self, ssh, tegrastats, interval_ms, env=None):
         self.ssh = ssh
         self.env = env
         self.argv = [tegrastats, "--interval", str(int(interval_ms))]
-        self.lines = []
+        self.lines = []  # (arrival time, line)
+        self._start = self._end = None
         self._proc = None
         self._thread = None
 
@@ -151,7 +157,7 @@ class TegrastatsMonitor:
     def _collect(self):
         with contextlib.suppress(SSHError, OSError, EOFError):
             for line in self._proc.stdout:
-                self.lines.append(line)
+                self.lines.append((time.monotonic(), line))
 
     def __exit__(self, *exc):
         if self._proc is not None:
@@ -161,8 +167,27 @@ class TegrastatsMonitor:
             self._proc.close()
         return False
 
+    def progress(self, msg):
+        now = time.monotonic()
+        if msg.get("done") == 0:
+            self._start, self._end = now, None
+        elif msg.get("done") == msg.get("total"):
+            self._end = now
+
+    def window(self):
+        """The lines sampled during the timed trials (all of them if no trial started)."""
+        if self._start is None:
+            return [line for _, line in self.lines]
+        inside = [line for t, line in self.lines if t >= self._start and
+                  (self._end is None or t <= self._end)]
+        after = [line for t, line in self.lines if self._end is not None and t > self._end]
+        return inside + after[:1]
+
     def columns(self):
-        if not self.lines:
-            return {"monitor_samples": 0} if self._proc is not None else {}
-        summary = summarize_tegrastats(self.lines, skip_malformed=True)
+        if self._proc is None:
+            return {}
+        lines = self.window()
+        if not lines:
+            return {"monitor_samples": 0}
+        summary = summarize_tegrastats(lines, skip_malformed=True)
         return {column: summary[key] for key, column in TEGRASTATS_COLUMNS.items()}

@@ -63,6 +63,8 @@ def measure(run, sync, trial_size, batch, warmup=10, repeats=5, latency_iteratio
     sync()
     warmup_ns = clock() - st
     trial_ns = []
+    if on_progress is not None:
+        on_progress(0, repeats)  # the timed trials start now (device samplers keep from here)
     for i in range(repeats):
         trial_ns.append(throughput_trial(run, sync, clock, trial_size))
         if on_progress is not None:
