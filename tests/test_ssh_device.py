@@ -259,7 +259,7 @@ HOSTILE = st.text(alphabet=st.sampled_from(list("ab $`'\"\\;|&<>(){}*?!#~=%\n\t"
                   min_size=1, max_size=12)
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
 @given(folder=HOSTILE.filter(lambda t: t not in (".", "..") and "/" not in t), value=HOSTILE)
 def test_hostile_workdir_and_env_values_never_reach_a_shell(sshd_server, tmp_path_factory, folder, value):
     """The device's commands (probe, worker, tools) carry these as quoted words only."""
