@@ -3,8 +3,8 @@
 import os
 import sys
 
-from bench.cli.cmd_run import (add_measure_arguments, exit_code, open_writer, resolve_options,
-                               resolve_runtimes, results_path, sigterm_as_interrupt)
+from bench.cli.cmd_run import (add_measure_arguments, exit_code, measure_guarded, on_device,
+                               open_writer, resolve_options, resolve_runtimes, results_path)
 from bench.cli.commands import command, split_list
 from bench.errors import BenchError
 from bench.progress import Progress
@@ -38,15 +38,8 @@ class CompareCommand:
                 rows.extend(read_table(src, REQUIRED, "results CSV")[1])
             out = args.out or os.path.splitext(args.sources[0])[0] + "-fp16.csv"
             return self._report(rows, out, args, measured_code=0)
-        from bench.devices import open_device
-
         opts = resolve_options(args, config)
-        device = open_device(args.device or config.run.device, config)
-        try:
-            device.prestart_worker()
-            return self._measure(args, config, opts, device)
-        finally:
-            device.close()
+        return on_device(args, config, lambda device: self._measure(args, config, opts, device))
 
     def _measure(self, args, config, opts, device):
         import copy
@@ -72,27 +65,15 @@ class CompareCommand:
             o = copy.copy(opts)
             o.precision = precision
             runs.append(BenchmarkRun(device, config.export, o, writer, done, log, progress))
-        sigterm_as_interrupt()
-        try:
-            device.setup(log)
+
+        def measure():
             for runtime_cls in runtimes:
                 for run in runs:  # fp32 then fp16 for each runtime, back to back
                     run.execute(requests, [runtime_cls])
-        except KeyboardInterrupt:
-            progress.close()
-            print("bench: interrupted; {} rows kept in {}; continue with: bench compare-fp16 "
-                  "--resume --out {}".format(sum(len(r.rows) for r in runs), mpath, out),
-                  file=sys.stderr)
+
+        if measure_guarded("compare-fp16", device, log, progress, writer,
+                           lambda: sum(len(r.rows) for r in runs), mpath, out, measure) is not None:
             return 130
-        except BenchError as exc:
-            progress.close()
-            raise type(exc)("{}; rows kept in {}; when fixed, continue with: bench compare-fp16 "
-                            "--device {} --resume --out {}".format(
-                                str(exc).strip().splitlines()[0], mpath, device.name, out),
-                            exc.exit_code) from None
-        finally:
-            writer.close()
-        progress.close()
         skipped = sum(r.skipped for r in runs)
         if skipped:
             log("resumed: {} rows already in {} were skipped".format(skipped, mpath))

@@ -104,6 +104,48 @@ def sigterm_as_interrupt():
     signal.signal(signal.SIGTERM, handler)
 
 
+def on_device(args, config, work):
+    """Open ``--device``, pre-start a worker (its imports overlap with the caller's model
+    and runtime resolution), return ``work(device)``; the device is always closed."""
+    from bench.devices import open_device
+
+    device = open_device(args.device or config.run.device, config)
+    try:
+        device.prestart_worker()
+        return work(device)
+    finally:
+        device.close()
+
+
+def measure_guarded(command, device, log, progress, writer, rows_kept, rows_path, out, body):
+    """``device.setup`` then ``body()`` (the measurements), so that Ctrl-C / SIGTERM or a
+    device error stops them with every finished row kept and says which command continues:
+    ``bench COMMAND --device D --resume --out OUT``. ``rows_kept()`` counts the rows written
+    to ``rows_path``. Closes ``writer`` and ``progress``; returns 130 when interrupted, else None.
+    """
+    resume = "bench {} --device {} --resume --out {}".format(command, device.name, out)
+    sigterm_as_interrupt()
+    try:
+        device.setup(log)
+        body()
+    except KeyboardInterrupt:
+        progress.close()
+        print("bench: interrupted; {} rows kept in {}; continue with: {}".format(
+            rows_kept(), rows_path, resume), file=sys.stderr)
+        return 130
+    except BenchError as exc:  # device lost, device-side setup failed: stop, keep rows
+        progress.close()
+        if not rows_kept() and not isinstance(exc, DeviceLost):
+            raise  # nothing measured yet: the error and its fix are the whole story
+        raise type(exc)("{}; {} rows kept in {}; when fixed, continue with: {}".format(
+            str(exc).strip().splitlines()[0], rows_kept(), rows_path, resume),
+            exc.exit_code) from None
+    finally:
+        writer.close()
+    progress.close()
+    return None
+
+
 SUMMARY = ("model", "runtime", "precision", "status", "throughput", "latency_ms_p50", "cv",
            "notes")
 
@@ -139,15 +181,8 @@ class RunCommand:
         p.add_argument("--no-plot", action="store_true", help="do not write the PNG bar chart")
 
     def run(self, args, config):
-        from bench.devices import open_device
-
         opts = resolve_options(args, config)
-        device = open_device(args.device or config.run.device, config)
-        try:
-            device.prestart_worker()  # its imports overlap with model and runtime resolution
-            return self._run(args, config, opts, device)
-        finally:
-            device.close()
+        return on_device(args, config, lambda device: self._run(args, config, opts, device))
 
     def _run(self, args, config, opts, device):
         from bench.models import select_models
@@ -165,26 +200,9 @@ class RunCommand:
             len(requests), len(runtimes), ",".join(r.name for r in runtimes), device.name,
             opts.precision, path))
         run = BenchmarkRun(device, config.export, opts, writer, done_keys(previous), log, progress)
-        sigterm_as_interrupt()
-        try:
-            device.setup(log)
-            run.execute(requests, runtimes)
-        except KeyboardInterrupt:
-            progress.close()
-            print("bench: interrupted; {} rows kept in {}; continue with: bench run --resume "
-                  "--out {}".format(len(run.rows), path, path), file=sys.stderr)
+        if measure_guarded("run", device, log, progress, writer, lambda: len(run.rows), path, path,
+                           lambda: run.execute(requests, runtimes)) is not None:
             return 130
-        except BenchError as exc:  # device lost, device-side setup failed: stop, keep rows
-            progress.close()
-            if not run.rows and not isinstance(exc, DeviceLost):
-                raise  # nothing measured yet: the error and its fix are the whole story
-            raise type(exc)("{}; {} rows kept in {}; when fixed, continue with: bench run "
-                            "--device {} --resume --out {}".format(
-                                str(exc).strip().splitlines()[0], len(run.rows), path,
-                                device.name, path), exc.exit_code) from None
-        finally:
-            writer.close()
-        progress.close()
         sent = device.transfer_summary()
         if sent:
             log(sent)

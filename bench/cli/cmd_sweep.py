@@ -3,8 +3,8 @@
 import os
 import sys
 
-from bench.cli.cmd_run import (add_measure_arguments, open_writer, resolve_options,
-                               resolve_runtimes, results_path, sigterm_as_interrupt)
+from bench.cli.cmd_run import (add_measure_arguments, measure_guarded, on_device, open_writer,
+                               resolve_options, resolve_runtimes, results_path)
 from bench.cli.commands import command, split_list
 from bench.errors import BenchError
 from bench.progress import Progress
@@ -49,19 +49,13 @@ class SweepCommand:
         p.add_argument("--no-plot", action="store_true", help="do not write the PNG")
 
     def run(self, args, config):
-        from bench.devices import open_device
-
         if args.resolution is not None:
             raise BenchError("sweep-resolution takes --resolutions R,R,... (not --resolution)")
         resolutions = parse_resolutions(args.resolutions)
         opts = resolve_options(args, config)
         opts.isolate = True  # SPEC §4: an OOM kill at one resolution must not hide the rest
-        device = open_device(args.device or config.run.device, config)
-        try:
-            device.prestart_worker()
-            return self._run(args, config, opts, device, resolutions)
-        finally:
-            device.close()
+        return on_device(args, config,
+                         lambda device: self._run(args, config, opts, device, resolutions))
 
     def _run(self, args, config, opts, device, resolutions):
         from bench.analysis.sweep import SWEEP_COLUMNS, SweepRowWriter, SweepState, line_key
@@ -80,10 +74,10 @@ class SweepCommand:
             "-> {}".format(len(requests), len(runtimes), ",".join(r.name for r in runtimes),
                            ",".join(map(str, resolutions)), device.name, opts.precision, path))
         run = BenchmarkRun(device, config.export, opts, writer, done_keys(previous), log, progress)
-        sigterm_as_interrupt()
         stopped_skips = 0
-        try:
-            device.setup(log)
+
+        def sweep():
+            nonlocal stopped_skips
             for request in requests:
                 for runtime_cls in runtimes:
                     for i, r in enumerate(resolutions):
@@ -100,20 +94,10 @@ class SweepCommand:
                             break
                         writer.last = i == len(resolutions) - 1
                         run.execute([req], [runtime_cls])
-        except KeyboardInterrupt:
-            progress.close()
-            print("bench: interrupted; {} rows kept in {}; continue with: bench sweep-resolution "
-                  "--resume --out {}".format(len(run.rows), path, path), file=sys.stderr)
+
+        if measure_guarded("sweep-resolution", device, log, progress, writer,
+                           lambda: len(run.rows), path, path, sweep) is not None:
             return 130
-        except BenchError as exc:
-            progress.close()
-            raise type(exc)("{}; {} rows kept in {}; when fixed, continue with: bench "
-                            "sweep-resolution --device {} --resume --out {}".format(
-                                str(exc).strip().splitlines()[0], len(run.rows), path,
-                                device.name, path), exc.exit_code) from None
-        finally:
-            writer.close()
-        progress.close()
         if run.skipped or stopped_skips:
             log("resumed: {} measured resolutions skipped, {} skipped after a model "
                 "stopped".format(run.skipped, stopped_skips))
