@@ -127,6 +127,25 @@ class Device:
             self._spare = None
 
 
+def runtime_checks(device):
+    """One check per registered runtime: can it run here, and if not, why."""
+    from bench.runtimes import RUNTIMES
+    from bench.runtimes.base import Unsupported
+
+    usable = 0
+    for name, cls in RUNTIMES.items():
+        accel = device.accelerator(cls)
+        try:
+            device.check_runtime(cls, "fp32")
+        except Unsupported as exc:  # not a failure of the device: that runtime is skipped
+            yield Check("runtime " + name, None, "not available: " + str(exc).strip().splitlines()[0])
+            continue
+        usable += 1
+        yield Check("runtime " + name, True, "runs on {}".format(accel))
+    if not usable:
+        yield Check("runtimes", False, "no runtime can run here; install one of them (see above)")
+
+
 def open_device(name, config):
     """``--device NAME`` -> a Device: ``local`` or a ``[devices.NAME]`` from the config."""
     from bench.devices import catalog  # noqa: F401  (fills the registry)

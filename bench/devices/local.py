@@ -4,7 +4,7 @@ import os
 import sys
 
 import bench
-from bench.devices.base import Check, Device, register_device
+from bench.devices.base import Check, Device, register_device, runtime_checks
 from bench.devices.hoststate import host_state
 from bench.devices.worker_client import WorkerProcess
 
@@ -70,21 +70,3 @@ class LocalDevice(Device):
         yield Check("cuda", None, state["gpu_name"] or "no CUDA GPU visible (CPU runtimes only)")
         yield from runtime_checks(self)
 
-
-def runtime_checks(device):
-    """One check per registered runtime: can it run here, and if not, why."""
-    from bench.runtimes import RUNTIMES
-    from bench.runtimes.base import Unsupported
-
-    usable = 0
-    for name, cls in RUNTIMES.items():
-        accel = device.accelerator(cls)
-        try:
-            device.check_runtime(cls, "fp32")
-        except Unsupported as exc:  # not a failure of the device: that runtime is skipped
-            yield Check("runtime " + name, None, "not available: " + str(exc).strip().splitlines()[0])
-            continue
-        usable += 1
-        yield Check("runtime " + name, True, "runs on {}".format(accel))
-    if not usable:
-        yield Check("runtimes", False, "no runtime can run here; install one of them (see above)")

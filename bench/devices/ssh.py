@@ -12,7 +12,7 @@ import os
 import posixpath
 import tempfile
 
-from bench.devices.base import Check, Device, register_device
+from bench.devices.base import Check, Device, register_device, runtime_checks
 from bench.devices.jetson_control import JetsonControl, TegrastatsMonitor
 from bench.devices.jetson_parsers import parse_nv_tegra_release
 from bench.devices.ssh_errors import ConnectionLost, SSHError, _short
@@ -204,8 +204,6 @@ class SSHDevice(Device):
     # -- doctor -------------------------------------------------------------------------
 
     def doctor(self):
-        from bench.devices.local import runtime_checks
-
         self.ssh.connect()
         yield Check("ssh", True, "connected to {} (host key verified{})".format(
             self.ssh.where, ", recorded now: " + self.ssh.recorded_host_key
