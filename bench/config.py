@@ -11,7 +11,7 @@ import typing
 from dataclasses import dataclass, field
 from typing import Dict, Optional, Tuple
 
-from bench.errors import ConfigError
+from bench.errors import BenchError, ConfigError
 from bench.registry import did_you_mean
 
 if sys.version_info >= (3, 11):
@@ -34,7 +34,8 @@ def _check_min(value, minimum, where):
 
 @dataclass(frozen=True)
 class RunConfig:
-    """Defaults of ``bench run`` and the analysis commands built on it."""
+    """Defaults of ``bench run`` and the analysis commands built on it (README "How bench
+    measures" explains the protocol these knobs drive)."""
 
     device: str = "local"
     models: Tuple[str, ...] = ("pta",)  # set names or model spec strings
@@ -42,25 +43,39 @@ class RunConfig:
     precision: str = "fp32"
     resolution: Optional[int] = None  # None: each model's (or set's) default
     batch: int = 1
-    trials: int = 30  # ts: batches per timed trial
+    trials: Optional[int] = None  # fixed batches per trial; None: sized by min_trial_s
+    repeats: Optional[int] = None  # fixed rounds; None: until target_ci or max_measure_s
     warmup: int = 5
-    repeats: int = 3
-    unstable_cv: float = 0.05  # coefficient of variation above which a row is flagged
-    threads: int = 0  # 0: the runtime's default
+    min_trial_s: float = 0.05  # a timed trial lasts at least this long
+    target_ci: float = 0.01  # stop when every median's 95 % interval is within +-1 %
+    max_measure_s: float = 3.0  # ... or after this many seconds of rounds per model
+    max_background_pct: float = 25.0  # a trial in which others took more of our cores is redone
+    group_size: int = 8  # models measured together, their trials interleaved
+    group_max_mb: float = 1024.0  # artifact megabytes loaded together at most
+    reload_every: int = 4  # rounds between reopening the models (memory placement varies)
+    threads: int = 0  # 0: one fewer than the idle cores, at least 1
+    cpu_affinity: str = "auto"  # auto: the idlest cores, one per thread; "none"; or "2-3"
+    baseline: str = "auto"  # relative times against: auto (the set's own), "none", or a spec
     seed: int = 0
     results_dir: str = "results"
-    timeout_s: float = 600.0  # per measurement process
+    timeout_s: float = 600.0  # a measurement without progress for this long is killed
 
     def validate(self, where):
+        from bench.options import RULES, check_cpu_affinity, check_value
+
         _check_choice(self.precision, ("fp32", "fp16"), where + ".precision")
-        for key in ("batch", "trials", "repeats"):
-            _check_min(getattr(self, key), 1, "{}.{}".format(where, key))
-        for key in ("warmup", "threads"):
-            _check_min(getattr(self, key), 0, "{}.{}".format(where, key))
+        for key in RULES:
+            if hasattr(self, key):
+                try:
+                    check_value(key, getattr(self, key), "{}.{}".format(where, key))
+                except BenchError as exc:
+                    raise ConfigError(str(exc)) from None
+        try:
+            check_cpu_affinity(self.cpu_affinity, where + ".cpu_affinity")
+        except BenchError as exc:
+            raise ConfigError(str(exc)) from None
         if self.resolution is not None:
             _check_min(self.resolution, 16, where + ".resolution")
-        if self.unstable_cv <= 0 or self.timeout_s <= 0:
-            raise ConfigError("{}: unstable_cv and timeout_s must be > 0".format(where))
 
 
 @dataclass(frozen=True)

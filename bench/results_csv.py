@@ -13,7 +13,10 @@ import os
 COLUMNS = (
     "timestamp", "device", "device_kind", "model", "family", "params_m", "macs_m",
     "format", "runtime", "precision", "resolution", "batch", "trial_size", "warmup",
-    "repeats", "threads", "throughput", "throughput_min", "throughput_max", "cv", "unstable",
+    "rounds", "threads", "cpu_affinity", "throughput", "throughput_ci_low",
+    "throughput_ci_high", "throughput_min", "throughput_max", "cv", "unstable",
+    "baseline", "relative_time", "relative_time_ci_low", "relative_time_ci_high",
+    "background_cpu_pct", "trials_dropped",
     "latency_ms_mean", "latency_ms_std", "latency_ms_p50", "latency_ms_p90", "latency_ms_p95",
     "latency_ms_p99", "first_inference_ms", "load_ms", "memory_mb", "export_s", "export_cached",
     "engine_build_s", "parity_max_abs_err", "parity_argmax_agree", "status", "error", "notes",

@@ -1,32 +1,78 @@
-"""One benchmark run: for each (model, runtime) export (cached), measure, append a row.
+"""One measuring run: models x runtimes (x precisions) -> export, measure in groups, rows.
 
-Device-agnostic: the device places artifacts and runs the worker; this module
-turns requests into jobs and results into complete CSV rows, failures included.
+Device-agnostic: the device places artifacts and runs the worker. Per runtime, the
+models to measure are exported (cached), then measured in groups: each group is one
+:class:`~bench.measure.messages.MeasureJob` whose models are loaded together and whose
+timed trials are interleaved, so they share the machine's load. A baseline, when there
+is one, is in every group (relative times are paired per round). Each group's result
+becomes complete CSV rows, failures included. A model that kills the worker is
+measured again on its own (a crash there is its ``crashed`` row) and the rest of its
+group is measured again without it.
 """
 
 import datetime
+import itertools
 import os
-import time
+from collections import deque
 
-from bench.measure.stats import summarize
+from bench.measure.messages import Candidate, CandidateResult, MeasureJob
+from bench.options import MIN_ROUNDS
 from bench.results_csv import DONE_STATUSES, row_key
+from bench.row_stats import relative_columns, statistic_columns
 
-
-class RunOptions:
-    """The resolved knobs of a run (config defaults overridden by flags)."""
-
-    FIELDS = ("precision", "batch", "trials", "warmup", "repeats", "threads", "seed",
-              "unstable_cv", "timeout_s", "isolate")
-
-    def __init__(self, **kw):
-        missing = set(self.FIELDS) - set(kw)
-        if missing:
-            raise TypeError("missing run options: {}".format(", ".join(sorted(missing))))
-        self.__dict__.update(kw)
+_ids = itertools.count(1)
 
 
 def now_iso():
     return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
+
+
+class Item:
+    """One (model, runtime, precision): its row so far and, once placed, its candidate."""
+
+    def __init__(self, order, request, runtime_cls, precision, row, baseline=False, write=True):
+        self.order = order  # position among the requests: rows follow it
+        self.request = request
+        self.runtime_cls = runtime_cls
+        self.precision = precision
+        self.row = row
+        self.baseline = baseline  # relative times of its precision are against it
+        self.write = write  # False: measured only as the others' baseline (already in the file)
+        self.candidate = None
+        self.size_mb = 0.0
+        self.extra_timeout_s = 0.0
+        self.note = ""
+        self.broken = False  # killed the worker on its own: left out of later groups
+
+    @property
+    def key(self):
+        return "{}@{}/{}".format(self.request.name, self.request.resolution, self.precision)
+
+
+def plan_groups(items, group_size, max_mb, baselines=()):
+    """Consecutive chunks of ``items`` -> groups to measure together. A group holds at most
+    ``group_size`` models counting the baselines of its precisions (which every group
+    gets) and at most ``max_mb`` of artifacts; a model too large for that goes alone
+    with its baseline."""
+    by_precision = {b.precision: b for b in baselines}
+
+    def with_baselines(chunk):
+        extra = [by_precision[p] for p in dict.fromkeys(i.precision for i in chunk)
+                 if p in by_precision]
+        return sorted(extra + chunk, key=lambda i: i.order)
+
+    groups, chunk = [], []
+    for item in items:
+        trial = chunk + [item]
+        group = with_baselines(trial)
+        if chunk and (len(group) > group_size or sum(i.size_mb for i in group) > max_mb):
+            groups.append(with_baselines(chunk))
+            chunk = [item]
+        else:
+            chunk = trial
+    if chunk:
+        groups.append(with_baselines(chunk))
+    return groups
 
 
 class BenchmarkRun:
@@ -43,22 +89,23 @@ class BenchmarkRun:
         self.skipped = 0
         self._worker = None
         self._monitor = None
+        self._status = ""
+        self._told_cpus = False
         from bench.models.complexity import ComplexityStore
 
         self._complexity = ComplexityStore(os.path.join(export_config.dir, "complexity.json"))
 
-    # -- row pieces -------------------------------------------------------------------
-    def _base_row(self, request, runtime_cls):
+    # -- rows ---------------------------------------------------------------------------
+    def _base_row(self, request, runtime_cls, precision):
         from bench.models import MODELS
 
         o = self.opts
         row = {
-            "timestamp": now_iso(), "device": self.device.name, "device_kind": self.device.kind,
+            "device": self.device.name, "device_kind": self.device.kind,
             "model": request.name, "family": MODELS.get(request.spec.name).family,
             "format": runtime_cls.formats[0], "runtime": runtime_cls.name,
-            "precision": o.precision, "resolution": request.resolution, "batch": o.batch,
-            "trial_size": o.trials, "warmup": o.warmup, "repeats": o.repeats,
-            "threads": o.threads or "",
+            "precision": precision, "resolution": request.resolution, "batch": o.batch,
+            "warmup": o.warmup,
         }
         row.update(self.device.state())
         return row
@@ -72,44 +119,67 @@ class BenchmarkRun:
                 "parity_argmax_agree": parity.get("argmax_agree"),
                 "artifact_key": artifact.key[:12]}
 
-    def _result_columns(self, result):
-        """A worker's result -> row columns.
+    def _write(self, item, row):
+        row["timestamp"] = now_iso()
+        self.writer.write(row)
+        item.write = False  # a baseline is in every group; its row is written once
+        self.rows.append(row)
+        self.log_row(row)
+        if self.progress:
+            self.progress.advance()
 
-        ``raw`` (trial timings) is summarized here; a device whose own tool measures
-        (Android ``benchmark_model``) gives ``summary`` columns instead. ``columns``
-        are device extras (engine build time, delegate...), kept whatever the status.
-        """
-        cols = {"status": result.get("status", "failed"), "error": result.get("error", ""),
-                "notes": result.get("notes", "")}
-        cols.update(result.get("columns") or {})
-        if cols["status"] != "ok":
-            return cols
-        if "summary" in result:
-            cols.update(result["summary"])
-        else:
-            cols.update(summarize(result["raw"], self.opts.unstable_cv))
-        cols["load_ms"] = result.get("load_ms", cols.get("load_ms"))
-        threads = (result.get("info") or {}).get("threads")
-        if threads:
-            cols["threads"] = threads
-        if cols.get("cv") is not None and cols["cv"] > self.opts.unstable_cv:
-            cols["unstable"] = True
-            cols["notes"] = "; ".join(filter(None, [
-                cols["notes"], "unstable: trial CV {:.1%} > {:.1%}".format(
-                    cols["cv"], self.opts.unstable_cv)]))
-        return cols
+    # -- preparing: checks, complexity, export, placement -----------------------------------
+    def _prepare(self, item):
+        """Export and place ``item``'s artifact; False (and its row written) when it cannot
+        be measured (unsupported here, export failed)."""
+        from bench.artifacts import get_artifact
+        from bench.formats.base import ExportFailed
+        from bench.runtimes.base import Unsupported
 
-    # -- worker -------------------------------------------------------------------------
+        row, device, o = item.row, self.device, self.opts
+        label = "{}@{} {} {}".format(item.request.name, item.request.resolution,
+                                     item.runtime_cls.name, item.precision)
+        try:
+            device.check_runtime(item.runtime_cls, item.precision)
+            row["params_m"], row["macs_m"] = self._complexity.get(item.request)
+            if self.progress:
+                self.progress.update(label + " export")
+            fmt, fmt_precision = device.artifact_for(item.runtime_cls, item.precision)
+            artifact = get_artifact(item.request, fmt, fmt_precision, o.batch, self.export_config,
+                                    seed=o.seed, log=self.log)
+            row.update(self._artifact_columns(artifact))
+            placed = device.place(artifact, item.runtime_cls, item.precision)
+        except Unsupported as exc:
+            row.update(status="unsupported", error=str(exc))
+        except ExportFailed as exc:
+            row.update(status="failed", error="export failed: {}".format(exc))
+        if row.get("status"):
+            if item.write:
+                self._write(item, row)
+            return False
+        item.size_mb = os.path.getsize(artifact.path) / 1e6
+        item.extra_timeout_s = placed.extra_timeout_s
+        item.candidate = Candidate(key=item.key, label=label, artifact=placed.artifact,
+                                   precision=item.precision, resolution=item.request.resolution,
+                                   build=placed.build)
+        return True
+
+    # -- measuring a group ------------------------------------------------------------------
+    def _job(self, runtime_cls, group):
+        o = self.opts
+        return MeasureJob(
+            id="{}-{}".format(os.getpid(), next(_ids)), runtime=runtime_cls.name,
+            device=self.device.accelerator(runtime_cls), batch=o.batch, seed=o.seed,
+            threads=o.threads, cpu_affinity=o.cpu_affinity, warmup=o.warmup,
+            trial_size=o.trials or 0, min_trial_s=o.min_trial_s, rounds=o.repeats or 0,
+            min_rounds=MIN_ROUNDS, target_ci=o.target_ci, max_measure_s=o.max_measure_s,
+            max_background_pct=o.max_background_pct, reload_every=o.reload_every,
+            candidates=[i.candidate for i in group])
+
     def _worker_for_job(self):
         if self._worker is None or not self._worker.alive():
             self._worker = self.device.start_worker(on_progress=self._on_progress)
         return self._worker
-
-    def _on_progress(self, msg):
-        if self._monitor is not None:
-            self._monitor.progress(msg)
-        if self.progress:
-            self.progress.update("{} trial {}/{}".format(self._current, msg["done"], msg["total"]))
 
     def _release_worker(self, force=False):
         isolate = self.opts.isolate or self.device.isolate_always
@@ -117,74 +187,188 @@ class BenchmarkRun:
             self._worker.kill()  # results are already written; no need to wait for its teardown
             self._worker = None
 
-    # -- the run --------------------------------------------------------------------------
-    def measure_one(self, request, runtime_cls):
-        """Produce, write and return the row for one (model, runtime)."""
-        from bench.artifacts import get_artifact
-        from bench.formats.base import ExportFailed
-        from bench.runtimes.base import Unsupported
+    def _on_progress(self, msg):
+        if self._monitor is not None:
+            self._monitor.progress(msg)
+        if msg.phase == "cpus":
+            self._tell_cpus(msg.info or {})
+        if self.progress:
+            where = {"load": "loading", "trial": "round {}".format((msg.round or 0) + 1),
+                     "latency": "latency pass"}.get(msg.phase, msg.phase)
+            self.progress.update("{} {}{}".format(self._status, where,
+                                                  " " + msg.key if msg.key else ""))
 
+    def _tell_cpus(self, info):
+        """Once per run, at the start: the threads and cores chosen, or a warning when they
+        oversubscribe the idle cores."""
+        if self._told_cpus:
+            return
+        self._told_cpus = True
+        threads, idle = info.get("threads"), info.get("idle_cpus")
+        if threads and idle is not None and threads > idle and self.opts.threads:
+            self.log("warning: {} runtime thread(s) on {} but only {} idle core(s): other "
+                     "processes will preempt them and slow the models unevenly; use "
+                     "--threads 0 (auto: {} now) or stop the other load".format(
+                         threads, self.device.name, idle, max(1, idle - 1)))
+        elif threads and idle == 0:
+            self.log("warning: no idle core on {}: every measurement competes with other "
+                     "processes (disturbed trials are redone; rows may come out unstable)".format(
+                         self.device.name))
+        elif threads:
+            self.log("{}: {} runtime thread(s) on core(s) {} ({} of the cores {} idle{})".format(
+                self.device.name, threads, info.get("cpu_affinity"), idle, info.get("allowed"),
+                "; one left free for the system" if not self.opts.threads else ""))
+
+    def _run_group(self, runtime_cls, group):
+        job = self._job(runtime_cls, group)
+        builds = {i.key: i.extra_timeout_s for i in group if i.extra_timeout_s}
+        timeout = self.opts.timeout_s
+
+        def timeout_for(msg):
+            return timeout + (builds.get(msg.key, 0) if msg.phase == "load" else 0)
+
+        worker = self._worker_for_job()
+        with self.device.monitor(job) as monitor:
+            self._monitor = monitor  # told when the timed rounds start and end
+            try:
+                result = worker.request(job, timeout, timeout_for=timeout_for)
+            finally:
+                self._monitor = None
+        self.device.check_connection(result)  # a lost device stops the run: no rows for it
+        self._release_worker(force=result.status == "crashed")
+        return result, monitor.columns()
+
+    def _measure_groups(self, runtime_cls, groups):
+        queue = deque(groups)
+        total = len(queue)
+        done = 0
+        while queue:
+            group = [i for i in queue.popleft() if not i.broken]
+            if not any(i.write for i in group):
+                continue
+            done += 1
+            self._status = "{} {} ({} model{}{})".format(
+                runtime_cls.name, "/".join(dict.fromkeys(i.precision for i in group)), len(group),
+                "s" if len(group) > 1 else "", ", group {} of {}".format(done, total)
+                if total > 1 else "")
+            if self.progress:
+                self.progress.update(self._status)
+            result, monitor_columns = self._run_group(runtime_cls, group)
+            if result.status == "crashed":
+                retry = self._after_crash(group, result)
+                total += len(retry)
+                queue.extendleft(reversed(retry))
+                continue
+            self._write_group(group, result, monitor_columns)
+
+    def _after_crash(self, group, result):
+        """Rows for what the crash settles; the groups to measure again."""
+        culprit = next((i for i in group if i.key == result.culprit), None)
+        if len(group) == 1 or culprit is None:
+            for item in group:
+                item.broken = len(group) == 1
+                if item.write:
+                    self._write(item, dict(item.row, status="crashed", error=result.error,
+                                           notes=item.note))
+            return []
+        culprit.note = ("measured on its own: the measurement process died while it was "
+                        "loaded with {} other model(s)".format(len(group) - 1))
+        rest = [i for i in group if i is not culprit]
+        self.log("{}: {}; measuring it on its own and the other {} again".format(
+            culprit.request.name, result.error.split(" — ")[0], len(rest)))
+        return [[culprit]] + ([rest] if any(i.write for i in rest) else [])
+
+    def _write_group(self, group, result, monitor_columns):
         o = self.opts
-        row = self._base_row(request, runtime_cls)
-        self._current = "{}@{} {} {}".format(request.name, request.resolution, runtime_cls.name,
-                                             o.precision)
-        device = self.device
-        try:
-            device.check_runtime(runtime_cls, o.precision)
-            row["params_m"], row["macs_m"] = self._complexity.get(request)
-            if self.progress:
-                self.progress.update(self._current + " export")
-            fmt, fmt_precision = device.artifact_for(runtime_cls, o.precision)
-            artifact = get_artifact(request, fmt, fmt_precision, o.batch, self.export_config,
-                                    seed=o.seed, log=self.log)
-            row.update(self._artifact_columns(artifact))
-            job = {"id": "{}:{}".format(time.time(), request.name), "label": self._current,
-                   "runtime": runtime_cls.name, "precision": o.precision,
-                   "device": device.accelerator(runtime_cls), "threads": o.threads,
-                   "batch": o.batch, "resolution": request.resolution, "trials": o.trials,
-                   "warmup": o.warmup, "repeats": o.repeats, "seed": o.seed}
-            job = device.prepare_job(job, artifact, runtime_cls)
-            if self.progress:
-                self.progress.update(self._current + " measure")
-            worker = self._worker_for_job()
-            with device.monitor(job) as monitor:
-                self._monitor = monitor  # told when the timed trials start and end
-                try:
-                    result = worker.request(job, o.timeout_s + job.pop("extra_timeout_s", 0))
-                finally:
-                    self._monitor = None
-            device.check_connection(result)  # a lost device stops the run: no row for it
-            row.update(monitor.columns())
-            row.update(self._result_columns(result))
-            self._release_worker(force=result.get("status") == "crashed")
-        except Unsupported as exc:
-            row.update(status="unsupported", error=str(exc))
-        except ExportFailed as exc:
-            row.update(status="failed", error="export failed: {}".format(exc))
-        self.writer.write(row)
-        self.rows.append(row)
-        return row
+        bases = {i.precision: i for i in group if i.baseline}
+        for item in group:
+            if not item.write:
+                continue
+            res = result.result_for(item.key)
+            if res is None:
+                res = CandidateResult(key=item.key, status="failed",
+                                      error="the measurement process returned no result for it")
+            elif res.status == "ok" and not res.trial_ns:
+                res.status, res.error = "failed", "no timed trial completed"
+            row = dict(item.row)
+            row.update(monitor_columns)
+            row.update(res.columns or {})
+            notes = [res.notes, item.note]
+            if len(group) > 1 and monitor_columns.get("monitor_samples"):
+                notes.append("device samples cover the whole interleaved group of {} "
+                             "models".format(len(group)))
+            if res.status == "ok":
+                cols, caveats = statistic_columns(res, o.batch, o.target_ci, result.stop)
+                row.update(cols)
+                notes.extend(caveats)
+                row["load_ms"] = res.load_ms if res.load_ms is not None else row.get("load_ms")
+                row["threads"] = (res.info or {}).get("threads") or result.threads or ""
+                row["cpu_affinity"] = result.cpu_affinity
+                base = bases.get(item.precision)
+                if base is not None:
+                    base_res = result.result_for(base.key)
+                    row["baseline"] = base.request.name
+                    if base_res is not None and base_res.status == "ok":
+                        row.update(relative_columns(res, base_res, o.batch))
+            row.update(status=res.status, error=res.error,
+                       notes="; ".join(n for n in notes if n))
+            self._write(item, row)
 
-    def execute(self, requests, runtime_classes):
+    # -- the run --------------------------------------------------------------------------
+    def execute(self, requests, runtime_classes, precisions=None, baseline=None):
+        """Measure every request on every runtime (at each of ``precisions``, default the
+        options' one); ``baseline``: a request the others are timed against (it is added
+        if not among them). Rows are written as each group finishes."""
+        precisions = list(precisions or [self.opts.precision])
         try:
-            for request in requests:
-                for runtime_cls in runtime_classes:
-                    if row_key(self._base_row(request, runtime_cls)) in self.done:
-                        self.skipped += 1
-                    else:
-                        row = self.measure_one(request, runtime_cls)
-                        self.log_row(row)
-                    if self.progress:
-                        self.progress.advance()
+            for runtime_cls in runtime_classes:
+                self._execute_runtime(requests, runtime_cls, precisions, baseline)
         finally:
             self._release_worker(force=True)
         return self.rows
 
+    def _execute_runtime(self, requests, runtime_cls, precisions, baseline):
+        entries = [(n, r) for n, r in enumerate(requests)]
+        if baseline is not None and not any(r.name == baseline.name and
+                                            r.resolution == baseline.resolution
+                                            for _, r in entries):
+            entries.insert(0, (-1, baseline))
+        pending, baselines = [], []
+        for (order, request), precision in itertools.product(entries, precisions):
+            row = self._base_row(request, runtime_cls, precision)
+            is_base = baseline is not None and request.name == baseline.name and \
+                request.resolution == baseline.resolution
+            item = Item(order, request, runtime_cls, precision, row, baseline=is_base)
+            if row_key(row) in self.done:
+                self.skipped += 1
+                if self.progress:
+                    self.progress.advance()
+                if not is_base:
+                    continue
+                item.write = False  # measured again only to pair the others with it
+            (baselines if is_base else pending).append(item)
+        pending = [i for i in pending if self._prepare(i)]
+        needed = {i.precision for i in pending}
+        baselines = [b for b in baselines if (b.write or b.precision in needed) and self._prepare(b)]
+        for b in baselines:
+            if b.write and b.precision not in needed:
+                pending.append(b)  # nothing to pair with: measured as a model of its own
+        baselines = [b for b in baselines if b not in pending]
+        pending.sort(key=lambda i: i.order)
+        if pending:
+            self._measure_groups(runtime_cls, plan_groups(
+                pending, self.opts.group_size, self.opts.group_max_mb, baselines))
+
     def log_row(self, row):
         if row["status"] == "ok":
             p50 = row.get("latency_ms_p50")  # a device tool may not print percentiles
-            self.log("{model} {runtime} {precision}: {tp:.1f} inf/s{p50}{flag}".format(
-                tp=row["throughput"], p50="" if p50 is None else " (p50 {:.2f} ms)".format(p50),
+            rel = row.get("relative_time")
+            self.log("{model} {runtime} {precision}: {tp:.1f} inf/s{ci}{p50}{rel}{flag}".format(
+                tp=row["throughput"],
+                ci="" if row.get("throughput_ci_low") is None else " [{:.1f}, {:.1f}]".format(
+                    row["throughput_ci_low"], row["throughput_ci_high"]),
+                p50="" if p50 is None else " (p50 {:.2f} ms)".format(p50),
+                rel="" if rel is None else " x{:.3f} time".format(rel),
                 flag=" UNSTABLE" if row.get("unstable") else "", **row))
         else:
             self.log("{model} {runtime} {precision}: {status}: {error}".format(**row))

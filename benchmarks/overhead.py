@@ -4,7 +4,8 @@ For each runtime this machine has, on mobilenet_v2 at 224x224, batch 1: one proc
 opens the artifact once, places the input once, then alternates (interleaved, order
 flipped every round) between
 
-* the protocol: ``bench.measure.protocol.measure`` on the Session's run/sync, and
+* the protocol: one trial as the worker's rounds take it (``Contender.trial``: load
+  snapshots around ``throughput_trial`` on the Session's run/sync), and
 * a bare loop calling the runtime's own API directly on the same session and input
   (``module(x)``, ``session.run_with_iobinding(binding)``, ``interpreter.invoke()``).
 
@@ -24,8 +25,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from bench.artifacts import get_artifact  # noqa: E402
 from bench.config import ExportConfig  # noqa: E402
 from bench.devices.local import LocalDevice  # noqa: E402
-from bench.measure.protocol import measure  # noqa: E402
-from bench.measure.stats import summarize  # noqa: E402
+from bench.measure.cpus import LoadSampler, allowed_cpus  # noqa: E402
+from bench.measure.protocol import default_clock  # noqa: E402
+from bench.measure.rounds import Contender  # noqa: E402
 from bench.measure.worker import random_input  # noqa: E402
 from bench.models import select_models  # noqa: E402
 from bench.runtimes import RUNTIMES  # noqa: E402
@@ -53,10 +55,10 @@ def bare_throughput(call, sync, trials):
     return trials * 1e9 / (time.perf_counter_ns() - st)
 
 
-def protocol_throughput(session, trials):
-    raw = measure(session.run, session.sync, trials, 1, warmup=1, repeats=1,
-                  latency_iterations=1)
-    return summarize(raw)["throughput"]
+def protocol_throughput(session, trials, sampler):
+    contender = Contender("m", session.run, session.sync, trials)
+    iters, ns, _ = contender.trial(default_clock(), sampler)
+    return iters * 1e9 / ns
 
 
 def main():
@@ -80,6 +82,7 @@ def main():
         session = cls().open(artifact.path, "fp32", accel, 0)
         session.set_input(random_input(1, 224, 0))
         bare = bare_call(name, session)
+        sampler = LoadSampler(allowed_cpus())
         with torch.no_grad():  # the torch Session enters no_grad per call; the bare loop once
             for _ in range(3):
                 bare()
@@ -87,9 +90,9 @@ def main():
             for i in range(args.rounds):
                 if i % 2:
                     plain.append(bare_throughput(bare, session.sync, args.trials))
-                    proto.append(protocol_throughput(session, args.trials))
+                    proto.append(protocol_throughput(session, args.trials, sampler))
                 else:
-                    proto.append(protocol_throughput(session, args.trials))
+                    proto.append(protocol_throughput(session, args.trials, sampler))
                     plain.append(bare_throughput(bare, session.sync, args.trials))
         session.close()
         # paired rounds run back to back, so slow drifts of the machine cancel in each ratio

@@ -135,8 +135,9 @@ def test_phone_vanishing_mid_run_keeps_rows_and_resume_completes(cli, phone, tmp
     cfg = write_config(tmp_path / "slow.toml", read_export_dir(cfg), device.serial, benchmark_binary=str(tmp_path / "benchmark_model"),
                        min_secs=2.0)   # each row takes >= 2 s: the phone goes while one runs
     out = tmp_path / "phone.csv"
+    # one model per group, so the first model's row is written before the phone goes
     proc = popen_cli(["run", "--config", cfg, "--device", "phone", "--out", str(out), *FAST,
-                      "--repeats", "1"], device.env_overrides)
+                      "--repeats", "1", "--group-size", "1"], device.env_overrides)
     timer = threading.Timer(120, proc.kill)
     timer.start()
     try:

@@ -16,12 +16,14 @@ from adb_fixtures import (LEGACY_FEATURES, adb_device, adb_server, make_adb_devi
 from bench.config import ConfigError, load_config
 from bench.devices.adb import AdbDevice, elf_abi
 from bench.devices.adb_benchmark import (GPU_FP32_NOTE, XNNPACK_FP16_NOTE, benchmark_flags,
-                                         classify_failure, summarize_runs, thermal_verdict)
+                                         classify_failure, representative_columns,
+                                         thermal_verdict, trial_of)
 from bench.devices.adb_client import AdbClient, quote_argv
 from bench.devices.adb_config import AdbDeviceConfig
 from bench.devices.adb_errors import AdbDeviceLost, AdbError
-from bench.devices.adb_facts import cpu_ranges, mask_cpus, parse_cpufreq_listing
+from bench.devices.adb_facts import cpu_ranges, mask_cpus, parse_cpufreq_listing, parse_load
 from bench.errors import DeviceLost, EnvironmentProblem
+from bench.measure.messages import Candidate, MeasureJob
 
 
 def config(**kw):
@@ -29,23 +31,34 @@ def config(**kw):
     return AdbDeviceConfig(**kw)
 
 
-JOB = {"id": "1", "artifact": "/data/local/tmp/bench/models/abc.tflite", "precision": "fp32",
-       "threads": 0, "trials": 20, "warmup": 2, "repeats": 1, "batch": 1}
+GRAPH = "/data/local/tmp/bench/models/abc.tflite"
+
+
+def job(**kw):
+    kw.setdefault("trial_size", 20)
+    kw.setdefault("warmup", 2)
+    return MeasureJob(id="1", runtime="tflite", candidates=[], **kw)
+
+
+def candidate(precision="fp32", artifact=GRAPH, key="m"):
+    return Candidate(key=key, artifact=artifact, precision=precision, resolution=64)
 
 
 # -- pure: flags ----------------------------------------------------------------------------
 
 def test_flags_take_the_runs_trials_and_warmup_and_the_tools_timing_bounds():
-    flags, notes, threads = benchmark_flags(JOB, config())
-    assert flags == ["--graph=/data/local/tmp/bench/models/abc.tflite", "--warmup_runs=2",
+    flags, notes, threads = benchmark_flags(job(), candidate(), config())
+    assert flags == ["--graph=" + GRAPH, "--warmup_runs=2",
                      "--warmup_min_secs=0.5", "--num_runs=20", "--min_secs=1", "--max_secs=150",
                      "--use_xnnpack=true"]
     assert (notes, threads) == ([], None)
-    flags, _, threads = benchmark_flags(dict(JOB, threads=2), config(threads=4, num_runs=7,
-                                                                      warmup_runs=0))
+    flags, _, threads = benchmark_flags(job(threads=2), candidate(), config(
+        threads=4, num_runs=7, warmup_runs=0))
     assert "--num_runs=7" in flags and "--warmup_runs=0" in flags and threads == 2
     assert "--num_threads=2" in flags
-    assert benchmark_flags(JOB, config(threads=4))[2] == 4
+    assert benchmark_flags(job(), candidate(), config(threads=4))[2] == 4
+    # a trial sized by time: as many runs as fit in the device's min_secs
+    assert "--num_runs=1" in benchmark_flags(job(trial_size=0), candidate(), config())[0]
 
 
 @pytest.mark.parametrize("delegate, precision, expected, note", [
@@ -57,7 +70,7 @@ def test_flags_take_the_runs_trials_and_warmup_and_the_tools_timing_bounds():
     ("cpu", "fp16", ["--use_xnnpack=false"], "computed in FP32"),
 ])
 def test_delegate_and_precision_flags_say_what_is_computed(delegate, precision, expected, note):
-    flags, notes, _ = benchmark_flags(dict(JOB, precision=precision), config(delegate=delegate))
+    flags, notes, _ = benchmark_flags(job(), candidate(precision), config(delegate=delegate))
     assert flags[6:] == expected
     assert note in "; ".join(notes)
 
@@ -72,22 +85,32 @@ def parsed(mean_us, **kw):
     return base
 
 
-def test_throughput_is_batch_times_a_million_over_the_mean_and_the_median_invocation_speaks():
-    summary, load_ms = summarize_runs([parsed(2000.0), parsed(1000.0, first_inference_us=7000.0),
-                                       parsed(4000.0)], batch=4)
-    assert summary["trial_throughputs"] == [2000.0, 4000.0, 1000.0]
-    assert (summary["throughput"], summary["throughput_min"], summary["throughput_max"]) == (
-        2000.0, 1000.0, 4000.0)
-    assert summary["latency_ms_mean"] == 2.0 and summary["latency_ms_p50"] == 1.995
-    assert summary["latency_ms_p95"] == 2.03 and summary["latency_ms_std"] == 0.01
-    assert (summary["first_inference_ms"], summary["memory_mb"], load_ms) == (5.0, 12.5, 2.5)
-    assert summary["cv"] > 0.4
+def test_one_invocation_is_one_trial_and_the_median_invocation_speaks_for_latency():
+    assert trial_of(dict(parsed(2000.0), count=50)) == (50, 50 * 2000.0 * 1000)
+    # an old build printing only the average: one batch of that length
+    assert trial_of(dict(parsed(2000.0), count=None)) == (1, 2000.0 * 1000)
+    cols, load_ms = representative_columns([parsed(2000.0), parsed(1000.0, first_inference_us=7000.0),
+                                            parsed(4000.0)])
+    assert cols["latency_ms_mean"] == 2.0 and cols["latency_ms_p50"] == 1.995
+    assert cols["latency_ms_p95"] == 2.03 and cols["latency_ms_std"] == 0.01
+    assert (cols["first_inference_ms"], cols["memory_mb"], load_ms) == (5.0, 12.5, 2.5)
     # an old build: no percentiles, no first inference -> empty, never made up
-    summary, _ = summarize_runs([parsed(100.0, median_us=None, p95_us=None, first_inference_us=None,
-                                        memory_overall_mb=None, memory_peak_mb=40.0)], batch=1)
-    assert (summary["latency_ms_p50"], summary["latency_ms_p95"], summary["first_inference_ms"]) == (
+    cols, _ = representative_columns([parsed(100.0, median_us=None, p95_us=None,
+                                                first_inference_us=None, memory_overall_mb=None,
+                                                memory_peak_mb=40.0)])
+    assert (cols["latency_ms_p50"], cols["latency_ms_p95"], cols["first_inference_ms"]) == (
         None, None, None)
-    assert summary["memory_mb"] == 40.0 and summary["cv"] == 0.0
+    assert cols["memory_mb"] == 40.0
+
+
+def test_load_on_the_phone_from_proc_text():
+    before = "1000.00 3000.00\ncpu  1 2 3 4\ncpu4 100 0 0 900 0 0 0 0\ncpu5 100 0 0 900 0 0 0 0\n"
+    shell = "4242 (sh) S 1 1 1 0 -1 0 0 0 0 0 1 1 150 30 20 0\n"   # children: 150 + 30 ticks
+    after = shell + "1002.00 3000.00\ncpu4 300 0 0 900 0 0 0 0\ncpu5 180 0 0 1020 0 0 0 0\n"
+    # 2 s on cpus 4-5 = 400 ticks; busy +200 +80 = 280, the benchmark's own 180: 25 %
+    assert parse_load(before, after, [4, 5]) == pytest.approx(25.0)
+    assert parse_load(before, after, [4]) == pytest.approx((200 - 180) / 200 * 100)
+    assert parse_load("", after) is None  # the phone would not let the shell read /proc/stat
 
 
 @pytest.mark.parametrize("before, after, unstable, needle", [
@@ -244,27 +267,36 @@ class Artifact:
         self.path = path
 
 
-def measure(phone, model, log=None, timeout=60, **job):
+def measure(phone, model, log=None, timeout=60, models=1, progress=None, precision="fp32",
+            **fields):
+    """One group of ``models`` copies of ``model`` measured on the phone -> (group, first)."""
     phone.setup(log)
-    full = dict(JOB, repeats=2, trials=10, warmup=1)
-    full.update(job)
-    full["artifact"] = phone.place_artifact(Artifact(model))
-    return phone.spawn_worker().request(full, timeout)
+    fields.setdefault("rounds", 2)
+    fields.setdefault("trial_size", 10)
+    fields.setdefault("warmup", 1)
+    artifact = phone.place_artifact(Artifact(model))
+    group = MeasureJob(id="1", runtime="tflite", candidates=[
+        candidate(precision, artifact, "m{}".format(i)) for i in range(models)], **fields)
+    result = phone.spawn_worker(on_progress=progress).request(group, timeout)
+    return result, (result.results[0] if result.results else None)
 
 
 @pytest_adb
 @pytest.mark.parametrize("features", [None, LEGACY_FEATURES], ids=["shell_v2", "legacy"])
 def test_measurement_on_the_phone_gives_the_standard_columns(make_phone, tiny_tflite, features):
     device, phone = make_phone(features=features)
-    result = measure(phone, tiny_tflite)
-    assert result["status"] == "ok", result
-    summary = result["summary"]
-    assert summary["throughput"] > 0 and len(summary["trial_throughputs"]) == 2
+    group, result = measure(phone, tiny_tflite)
+    assert group.status == "ok" and result.status == "ok", result
+    assert len(result.trial_ns) == 2 and result.trial_iters == [10, 10]
+    assert result.trial_round == [0, 1]
+    summary = result.summary
     assert 0 < summary["latency_ms_p50"] <= summary["latency_ms_p95"]
-    assert result["load_ms"] > 0 and summary["first_inference_ms"] > 0
-    assert result["columns"] == {"delegate": "xnnpack", "thermal_status_before": 0,
-                                 "thermal_status_after": 0, "battery_temp_c_before": 31.2,
-                                 "battery_temp_c_after": 31.2}
+    assert result.load_ms > 0 and summary["first_inference_ms"] > 0
+    assert result.columns == {"delegate": "xnnpack", "thermal_status_before": 0,
+                              "thermal_status_after": 0, "battery_temp_c_before": 31.2,
+                              "battery_temp_c_after": 31.2}
+    # the emulated phone's shell reads this machine's /proc: the load is known, in range
+    assert all(b is not None and 0 <= b <= 100 for b in result.trial_background)
     assert device.emulator.taskset_masks() == ["f0", "f0"]
     state = phone.state()
     assert (state["device_model"], state["soc"], state["abi"], state["android_version"]) == (
@@ -274,13 +306,25 @@ def test_measurement_on_the_phone_gives_the_standard_columns(make_phone, tiny_tf
 
 
 @pytest_adb
+def test_benchmark_model_runs_are_rotated_across_models_per_round(make_phone, tiny_tflite):
+    _, phone = make_phone()
+    seen = []
+    group, _ = measure(phone, tiny_tflite, models=3, rounds=3,
+                       progress=lambda m: seen.append((m.round, m.key)) if m.phase == "trial" else 0)
+    assert seen == [(0, "m0"), (0, "m1"), (0, "m2"), (1, "m1"), (1, "m2"), (1, "m0"),
+                    (2, "m2"), (2, "m0"), (2, "m1")]
+    assert [r.trial_round for r in group.results] == [[0, 1, 2]] * 3
+    assert group.rounds == 3 and group.stop == "fixed"
+
+
+@pytest_adb
 def test_the_phone_heating_up_marks_the_row_unstable(make_phone, tiny_tflite):
     device, phone = make_phone(emulator_env={"FAKE_BENCHMARK_MODEL_THERMAL_STATUS_AFTER": "3",
                                              "FAKE_BENCHMARK_MODEL_BATTERY_TENTHS_AFTER": "447"})
-    result = measure(phone, tiny_tflite, repeats=1)
-    assert result["status"] == "ok" and result["summary"]["unstable"] is True
-    assert "thermal status rose from 0 (none) to 3 (severe)" in result["notes"]
-    assert (result["columns"]["thermal_status_after"], result["columns"]["battery_temp_c_after"]) == (
+    _, result = measure(phone, tiny_tflite, rounds=1)
+    assert result.status == "ok" and result.summary["unstable"] is True
+    assert "thermal status rose from 0 (none) to 3 (severe)" in result.notes
+    assert (result.columns["thermal_status_after"], result.columns["battery_temp_c_after"]) == (
         3, 44.7)
 
 
@@ -300,8 +344,8 @@ def test_flags_reach_the_tool_quoted_and_exactly(make_phone, tiny_tflite, tmp_pa
     phone = AdbDevice("s845", AdbDeviceConfig(
         serial=device.serial, benchmark_binary=str(wrapper), min_secs=0.0, warmup_min_secs=0.0,
         delegate="gpu", cpu_mask="0x30", remote_dir="/data/local/tmp/b \"q\" $(touch pwned)"))
-    result = measure(phone, model, precision="fp32", repeats=1, threads=3)
-    assert result["status"] == "ok", result
+    _, result = measure(phone, model, precision="fp32", rounds=1, threads=3)
+    assert result.status == "ok", result
     argv = open(log).read().splitlines()
     graph = argv[0]   # (the emulator runs it in its sandbox: the path gains the sandbox prefix)
     assert graph.startswith("--graph=") and graph.endswith(".tflite")
@@ -310,7 +354,7 @@ def test_flags_reach_the_tool_quoted_and_exactly(make_phone, tiny_tflite, tmp_pa
                         "--max_secs=150", "--num_threads=3", "--use_gpu=true",
                         "--gpu_precision_loss_allowed=false"]
     assert device.emulator.taskset_masks() == ["30"]
-    assert GPU_FP32_NOTE in result["notes"] and result["columns"]["delegate"] == "gpu"
+    assert GPU_FP32_NOTE in result.notes and result.columns["delegate"] == "gpu"
     assert not os.path.exists(device.host_path("/pwned"))
     assert not os.path.exists(str(tmp_path / "pwned"))
 
@@ -361,39 +405,39 @@ def test_a_failed_upload_leaves_no_temporary_file(make_phone, tiny_tflite, monke
 def test_delegate_rejection_missing_binary_and_garbage_output_are_rows(make_phone, tiny_tflite,
                                                                        tmp_path):
     _, phone = make_phone(emulator_env={"FAKE_BENCHMARK_MODEL_GPU": "reject"}, delegate="gpu")
-    result = measure(phone, tiny_tflite)
-    assert result["status"] == "unsupported"
-    assert result["error"] == ("the gpu delegate rejected the model: ERROR: Failed to apply GPU "
-                               "delegate.")
-    assert result["columns"]["thermal_status_after"] == 0
+    _, result = measure(phone, tiny_tflite)
+    assert result.status == "unsupported"
+    assert result.error == ("the gpu delegate rejected the model: ERROR: Failed to apply GPU "
+                            "delegate.")
+    assert result.columns["thermal_status_after"] == 0
 
     _, phone = make_phone(benchmark_binary="/data/local/tmp/none/benchmark_model")
-    result = measure(phone, tiny_tflite)
-    assert result["status"] == "failed" and "benchmark_model not found on the phone" in result["error"]
+    _, result = measure(phone, tiny_tflite)
+    assert result.status == "failed" and "benchmark_model not found on the phone" in result.error
 
     garbage = tmp_path / "garbage"
     garbage.write_text("#!/bin/sh\necho 'INFO: STARTING!'\necho 'count=5 first=1 curr=1'\n")
     os.chmod(str(garbage), 0o755)
     _, phone = make_phone(benchmark_binary=str(garbage))
-    result = measure(phone, tiny_tflite)
-    assert result["status"] == "failed"
-    assert result["error"].startswith("benchmark_model (exit 0): benchmark_model printed no inference "
-                                      "timings")
+    _, result = measure(phone, tiny_tflite)
+    assert result.status == "failed"
+    assert result.error.startswith("benchmark_model (exit 0): benchmark_model printed no inference "
+                                   "timings")
 
 
 @pytest_adb
-def test_a_hung_benchmark_is_killed_on_the_phone_and_becomes_a_crashed_row(make_phone, tiny_tflite,
-                                                                            tmp_path):
+def test_a_hung_benchmark_is_killed_on_the_phone_and_names_its_model(make_phone, tiny_tflite,
+                                                                     tmp_path):
     hung = tmp_path / "hung"
     naptime = "{}".format(300 + os.getpid() % 600)  # unique: ps sees every process of this machine
     hung.write_text("#!/bin/sh\necho 'INFO: STARTING!'\nexec sleep {}\n".format(naptime))
     os.chmod(str(hung), 0o755)
     device, phone = make_phone(benchmark_binary=str(hung))
     t0 = time.monotonic()
-    result = measure(phone, tiny_tflite, timeout=3)
-    assert result["status"] == "crashed" and "timed out after 3 s" in result["error"]
+    group, _ = measure(phone, tiny_tflite, timeout=3)
+    assert group.status == "crashed" and "timed out after 3 s" in group.error
+    assert group.culprit == "m0" and group.lost is None
     assert time.monotonic() - t0 < 20
-    assert "lost" not in result
     still = device.shell("ps -A -o args 2>/dev/null || ps -o args").stdout
     assert "sleep " + naptime not in still
 
@@ -401,14 +445,12 @@ def test_a_hung_benchmark_is_killed_on_the_phone_and_becomes_a_crashed_row(make_
 @pytest_adb
 def test_a_phone_vanishing_mid_measurement_is_a_lost_device(make_phone, tiny_tflite):
     device, phone = make_phone(min_secs=30.0)
-    phone.setup()
-    job = dict(JOB, artifact=phone.place_artifact(Artifact(tiny_tflite)), repeats=1)
     threading.Timer(1.5, device.vanish).start()
-    result = phone.spawn_worker().request(job, 60)
-    assert result["status"] == "crashed" and result["lost"] == result["error"]
-    assert "is offline" in result["error"] or "not listed" in result["error"]
+    group, _ = measure(phone, tiny_tflite, rounds=1)
+    assert group.status == "crashed" and group.lost == group.error
+    assert "is offline" in group.error or "not listed" in group.error
     with pytest.raises(AdbDeviceLost, match=r"while running `taskset f0 .*benchmark_model"):
-        phone.check_connection(result)
+        phone.check_connection(group)
 
 
 @pytest_adb

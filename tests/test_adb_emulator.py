@@ -164,7 +164,8 @@ def test_fake_benchmark_model_runs_a_pushed_model(adb_device, tiny_tflite, tmp_p
     assert "INFO: Graph: [{}]".format(graph) in res.stdout
     stats = parse_benchmark_model(res.stdout)
     assert stats["count"] == 30
-    assert 0 < stats["min_us"] <= stats["mean_us"] <= stats["max_us"]
+    # whole microseconds, as the real tool prints them: a tiny model's fastest run may read 0
+    assert 0 <= stats["min_us"] <= stats["mean_us"] <= stats["max_us"] and stats["mean_us"] > 0
     assert stats["inference_avg_us"] == stats["mean_us"] and stats["init_us"] > 0
     assert adb_device.emulator.taskset_masks() == ["f0"]
 

@@ -21,10 +21,11 @@ def test_shipped_bench_toml_loads_with_defaults_equal_to_dataclasses():
 
 def test_values_are_typed_and_frozen(tmp_path):
     cfg = load_config(write(tmp_path, '[run]\nmodels = ["zoo", "pta:LHH"]\nresolution = 160\n'
-                                      'unstable_cv = 1\n[sets]\nmine = ["resnet18"]\n'))
+                                      'max_measure_s = 1\n[sets]\nmine = ["resnet18"]\n'))
     assert cfg.run.models == ("zoo", "pta:LHH")
     assert cfg.run.resolution == 160
-    assert cfg.run.unstable_cv == 1.0 and isinstance(cfg.run.unstable_cv, float)
+    assert cfg.run.max_measure_s == 1.0 and isinstance(cfg.run.max_measure_s, float)
+    assert cfg.run.trials is None and cfg.run.repeats is None  # sized by time, adaptive
     assert cfg.sets == {"mine": ("resnet18",)}
     with pytest.raises(AttributeError):
         cfg.run.batch = 4
@@ -44,6 +45,12 @@ def test_no_file_no_flag_gives_defaults(tmp_path, monkeypatch):
     ("[run\n", "not valid TOML"),
     ("[devices.nano]\nhost = \"x\"\n", "[devices].nano: missing key 'kind'"),
     ("[devices.nano]\nkind = \"telnet\"\n", "unknown device kind 'telnet'"),
+    ("[run]\ntarget_ci = 0.0\n", "[run].target_ci: 0.0 is out of range: must be > 0 and < 1"),
+    ("[run]\nmin_trial_s = -1\n", "[run].min_trial_s: -1.0 is out of range: must be > 0"),
+    ("[run]\ntrials = 0\n", "[run].trials: 0 is out of range: must be >= 1"),
+    ("[run]\ngroup_size = 0\n", "[run].group_size: 0 is out of range: must be >= 1 and <= 64"),
+    ("[run]\ncpu_affinity = \"big\"\n", "[run].cpu_affinity: 'big' is not \"auto\""),
+    ("[run]\nunstable_cv = 0.05\n", "unknown key 'unstable_cv'"),
 ])
 def test_bad_config_names_file_and_key(tmp_path, text, needle):
     path = write(tmp_path, text)

@@ -404,6 +404,7 @@ def test_tegrastats_monitor_keeps_only_the_timed_trials():
     import time
 
     from bench.devices.jetson_control import TegrastatsMonitor
+    from bench.measure.messages import Progress
 
     def line(power):
         return NANO_SPEC.replace("POM_5V_IN 933/933", "POM_5V_IN {}/{}".format(power, power))
@@ -413,11 +414,11 @@ def test_tegrastats_monitor_keeps_only_the_timed_trials():
     now = time.monotonic()
     mon.lines.append((now - 5, line(5000)))  # engine build
     assert mon.columns()["power_mw_mean"] == 5000  # no trial yet: everything sampled
-    mon.progress({"done": 0, "total": 2})
+    mon.progress(Progress(phase="trials"))
     mon.lines.append((time.monotonic(), line(1000)))
-    mon.progress({"done": 1, "total": 2})
+    mon.progress(Progress(phase="trial", key="a", round=1))
     mon.lines.append((time.monotonic(), line(2000)))
-    mon.progress({"done": 2, "total": 2})
+    mon.progress(Progress(phase="trials_done"))
     mon.lines.append((time.monotonic() + 0.001, line(3000)))  # closes the last interval
     mon.lines.append((time.monotonic() + 0.002, line(9000)))  # latency pass, teardown
     cols = mon.columns()

@@ -1,11 +1,11 @@
 """The device runner zipapp: deterministic, self-contained, and it runs the real worker."""
 
-import json
 import os
 import subprocess
 import sys
 import zipfile
 
+from bench.measure.messages import Candidate, GroupResult, Hello, MeasureJob, decode
 from bench.payload import build_runner, shipped_files
 
 
@@ -30,15 +30,18 @@ def test_runner_runs_a_job_with_nothing_but_the_zip(tmp_path):
     artifact = str(tmp_path / "m.ts.pt")
     module.save(artifact)
     runner = build_runner(str(tmp_path))
-    job = {"id": 1, "runtime": "torchscript", "artifact": artifact, "precision": "fp32",
-           "device": "cpu", "threads": 1, "batch": 1, "resolution": 16, "trials": 3,
-           "warmup": 1, "repeats": 2, "seed": 0, "label": "conv"}
+    job = MeasureJob(id="1", runtime="torchscript", threads=1, trial_size=3, rounds=2, warmup=1,
+                     candidates=[Candidate(key=k, label=k, artifact=artifact, resolution=16)
+                                 for k in ("a", "b")])
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    res = subprocess.run([sys.executable, runner], input=json.dumps(job) + "\n", env=env,
+    res = subprocess.run([sys.executable, runner], input=job.to_line() + "\n", env=env,
                          cwd=str(tmp_path), capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr
-    messages = [json.loads(line) for line in res.stdout.splitlines()]
-    assert messages[0]["event"] == "hello"
+    messages = [decode(line) for line in res.stdout.splitlines()]
+    assert isinstance(messages[0], Hello)
     result = messages[-1]
-    assert result["event"] == "result" and result["status"] == "ok", result
-    assert len(result["raw"]["trial_ns"]) == 2
+    assert isinstance(result, GroupResult) and result.status == "ok", result
+    assert [r.key for r in result.results] == ["a", "b"]
+    for r in result.results:
+        assert r.status == "ok", r
+        assert r.trial_iters == [3, 3] and r.trial_round == [0, 1]

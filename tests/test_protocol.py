@@ -1,10 +1,11 @@
-"""The protocol with an injected clock: exact throughput and percentiles."""
+"""The protocol's pieces with an injected clock: exact trials, warm-up, trial sizing, latency."""
 
 import numpy as np
 import pytest
 
-from bench.measure.protocol import default_clock, measure, throughput_trial
-from bench.measure.stats import cv, percentile, summarize, throughput
+from bench.measure.protocol import (calibrate_trial_size, default_clock, latency_pass,
+                                    throughput_trial, warm_up)
+from bench.measure.stats import cv, percentile, throughput
 
 
 class FakeDevice:
@@ -33,64 +34,45 @@ def test_trial_is_sync_st_runs_sync_et():
     elapsed = throughput_trial(dev.run, dev.sync, dev.clock, 8)
     assert elapsed == 8 * 250
     assert dev.events == ["sync"] + ["run"] * 8 + ["sync"]
-
-
-def test_throughput_is_exactly_ts_b_over_elapsed():
-    dev = FakeDevice([1_000_000])  # 1 ms per batch
-    raw = measure(dev.run, dev.sync, trial_size=20, batch=4, warmup=3, repeats=3,
-                  clock=dev.clock)
-    assert raw["trial_ns"] == [20_000_000] * 3
-    stats = summarize(raw)
-    assert stats["throughput"] == 20 * 4 / 0.02 == 4000.0
-    assert stats["throughput_min"] == stats["throughput_max"] == 4000.0
-    assert stats["cv"] == 0.0 and stats["unstable"] is False
+    assert throughput(20, 4, 20_000_000) == 20 * 4 / 0.02 == 4000.0
     assert throughput(50, 1, 2_000_000_000) == 25.0
-    # warm-up: the first inference kept apart, then warmup-1 more before timing
-    assert raw["first_ns"] == 1_000_000 and raw["warmup_ns"] == 2_000_000
-    assert dev.i == 3 + 3 * 20 + 20
 
 
-def test_latency_percentiles_match_numpy():
-    durations = [int(x * 1e6) for x in range(1, 101)]  # 1..100 ms, one per latency iteration
-    dev = FakeDevice([1])
-    raw = measure(dev.run, dev.sync, trial_size=5, batch=1, warmup=0, repeats=1,
-                  clock=dev.clock)
-    raw["latency_ns"] = durations
-    stats = summarize(raw)
-    ms = np.array(durations) / 1e6
-    for q in (50, 90, 99):
-        assert stats["latency_ms_p%d" % q] == pytest.approx(np.percentile(ms, q), abs=1e-12)
-    assert stats["latency_ms_mean"] == pytest.approx(50.5)
+def test_warm_up_keeps_the_first_inference_apart():
+    dev = FakeDevice([7_000_000, 1_000_000])
+    first, rest = warm_up(dev.run, dev.sync, dev.clock, 5)
+    assert first == 7_000_000 and rest == 1_000_000 + 7_000_000 + 1_000_000 + 7_000_000
+    assert dev.i == 5
+    assert warm_up(dev.run, dev.sync, dev.clock, 0)[1] == 0 and dev.i == 6  # first run only
 
 
-def test_latency_pass_syncs_every_iteration():
+def test_trial_size_is_chosen_by_time():
+    dev = FakeDevice([2_000_000])  # 2 ms per batch
+    assert calibrate_trial_size(dev.run, dev.sync, dev.clock, 0.05) == 25
+    slow = FakeDevice([400_000_000])  # 0.4 s per batch: one batch already lasts long enough
+    assert calibrate_trial_size(slow.run, slow.sync, slow.clock, 0.05) == 1
+    with pytest.raises(ValueError):
+        calibrate_trial_size(dev.run, dev.sync, dev.clock, 0)
+
+
+def test_latency_pass_syncs_every_iteration_and_percentiles_match_numpy():
     dev = FakeDevice([10, 20, 30])
-    raw = measure(dev.run, dev.sync, trial_size=3, batch=1, warmup=0, repeats=1,
-                  clock=dev.clock, latency_iterations=6)
-    assert len(raw["latency_ns"]) == 6
-    tail = dev.events[-18:]
-    assert tail == ["sync", "run", "sync"] * 6
-
-
-def test_unstable_flag_from_cv():
-    dev = FakeDevice([1000] * 10 + [2000] * 10)
-    raw = measure(dev.run, dev.sync, trial_size=10, batch=1, warmup=0, repeats=2,
-                  clock=dev.clock, latency_iterations=1)
-    raw["trial_ns"] = [10_000, 20_000]
-    s = summarize(raw, unstable_cv=0.05)
-    assert s["unstable"] is True and s["cv"] == pytest.approx(cv([1e6, 5e5]))
-    assert s["throughput"] == pytest.approx(750000.0)  # median of two
+    out = latency_pass(dev.run, dev.sync, dev.clock, 6)
+    assert out == [10, 20, 30, 10, 20, 30]
+    assert dev.events == ["sync", "run", "sync"] * 6
+    ms = [x / 1e6 for x in range(1, 101)]
+    for q in (50, 90, 99):
+        assert percentile(ms, q) == pytest.approx(np.percentile(ms, q), abs=1e-12)
 
 
 def test_percentile_edges_and_errors():
     assert percentile([5], 99) == 5
     assert percentile([1, 2], 50) == 1.5
+    assert cv([1e6, 5e5]) == pytest.approx(1 / 3)
     with pytest.raises(ValueError):
         percentile([], 50)
     with pytest.raises(ValueError):
         throughput(1, 1, 0)
-    with pytest.raises(ValueError):
-        measure(lambda: None, lambda: None, trial_size=0, batch=1)
 
 
 def test_default_clock_is_monotonic_ns():

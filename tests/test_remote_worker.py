@@ -8,6 +8,7 @@ import pytest
 
 from bench.devices.ssh_transport import SSHTransport
 from bench.devices.worker_client import WorkerProcess
+from bench.measure.messages import Candidate, MeasureJob
 from bench.measure.worker import CRASH_HOOK_ENV
 from bench.payload import build_runner
 from sshd import paramiko_required, sshd_server  # noqa: F401  (fixtures)
@@ -37,10 +38,10 @@ def artifact(tmp_path):
     return path
 
 
-def job(artifact, label, id_=1):
-    return {"id": id_, "runtime": "torchscript", "artifact": artifact, "precision": "fp32",
-            "device": "cpu", "threads": 1, "batch": 1, "resolution": 16, "trials": 3,
-            "warmup": 1, "repeats": 2, "seed": 0, "label": label}
+def job(artifact, label, id_="1"):
+    return MeasureJob(id=id_, runtime="torchscript", threads=1, trial_size=3, rounds=2, warmup=1,
+                      candidates=[Candidate(key="conv", label=label, artifact=artifact,
+                                            resolution=16)])
 
 
 def start_remote_worker(remote, tmp_path, env=None):
@@ -60,17 +61,17 @@ def start_remote_worker(remote, tmp_path, env=None):
 
 def test_jobs_run_on_the_device_through_the_zipapp(remote, tmp_path, artifact):
     worker = start_remote_worker(remote, tmp_path)
-    first = worker.request(job(artifact, "conv", 1), timeout=60)
-    second = worker.request(job(artifact, "conv", 2), timeout=60)
-    assert first["status"] == second["status"] == "ok", (first, second)
-    assert len(second["raw"]["trial_ns"]) == 2
+    first = worker.request(job(artifact, "conv", "1"), timeout=60)
+    second = worker.request(job(artifact, "conv", "2"), timeout=60)
+    assert first.status == second.status == "ok", (first, second)
+    assert second.results[0].status == "ok" and len(second.results[0].trial_ns) == 2
     worker.kill()
 
 
 def test_a_killed_remote_measurement_is_a_crashed_result(remote, tmp_path, artifact):
     worker = start_remote_worker(remote, tmp_path, env={CRASH_HOOK_ENV: "boom"})
-    assert worker.request(job(artifact, "fine", 1), timeout=60)["status"] == "ok"
-    res = worker.request(job(artifact, "boom", 2), timeout=60)
-    assert res["status"] == "crashed"
-    assert "killed by SIGKILL" in res["error"], res
+    assert worker.request(job(artifact, "fine", "1"), timeout=60).status == "ok"
+    res = worker.request(job(artifact, "boom", "2"), timeout=60)
+    assert res.status == "crashed" and res.culprit == "conv"
+    assert "killed by SIGKILL" in res.error, res
     assert os.path.exists(artifact)

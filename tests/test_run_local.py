@@ -30,22 +30,55 @@ def test_run_writes_rows_plot_and_summary(cli, tmp_path, cache_env):
               "--resolution", "64", "--runtimes", "torch,onnxruntime", "--out", str(out), *FAST)
     assert res.returncode == 0, res.stderr
     rows = read_rows(str(out))
-    assert [(r["model"], r["runtime"]) for r in rows] == [
-        ("pta:LLL", "torch"), ("pta:LLL", "onnxruntime"),
-        ("mobilenet_v2:width_mult=0.25", "torch"), ("mobilenet_v2:width_mult=0.25", "onnxruntime")]
+    assert [(r["model"], r["runtime"]) for r in rows] == [   # one group per runtime
+        ("pta:LLL", "torch"), ("mobilenet_v2:width_mult=0.25", "torch"),
+        ("pta:LLL", "onnxruntime"), ("mobilenet_v2:width_mult=0.25", "onnxruntime")]
     for r in rows:
         assert r["status"] == "ok", r["error"]
         assert float(r["throughput"]) > 0
         assert float(r["throughput_min"]) <= float(r["throughput"]) <= float(r["throughput_max"])
         assert float(r["latency_ms_p50"]) <= float(r["latency_ms_p99"])
         assert r["resolution"] == "64" and r["batch"] == "1" and r["trial_size"] == "3"
-        assert len(r["trial_throughputs"].split(";")) == 2
+        assert len(r["trial_throughputs"].split(";")) == 2 and r["rounds"] == "2"
+        assert r["unstable"] == "true" and "2 trials are too few" in r["notes"]  # fixed: 2 rounds
         assert r["parity_argmax_agree"] == "true"
         assert r["cpu_model"] and r["torch_version"].startswith("2.13")
+        assert r["threads"] and r["cpu_affinity"]
+        assert r["baseline"] == "" and r["relative_time"] == ""  # no set with a baseline
     assert rows[0]["family"] == "mobilenet_v2_pta" and float(rows[0]["params_m"]) > 1.7
     assert list(rows[0]) == list(COLUMNS)
     assert (tmp_path / "r.png").stat().st_size > 1000
     assert "pta:LLL" in res.stdout and "results: " in res.stdout
+
+
+def test_adaptive_rounds_intervals_and_relative_times(cli, tmp_path, cache_env):
+    """Defaults but a short budget: trials sized by time, at least 6 rounds, a 95 % interval
+    around every median, relative times against the baseline paired per round."""
+    out = tmp_path / "r.csv"
+    res = cli("run", "--config", cache_env, "--models", "pta:LLL", "pta:HHL", "--resolution", "64",
+              "--runtimes", "onnxruntime", "--baseline", "mobilenet_v2:num_classes=2",
+              "--min-trial-s", "0.01", "--max-measure-s", "0.2", "--out", str(out), "--no-plot")
+    assert res.returncode == 0, res.stderr
+    rows = read_rows(str(out))
+    assert [r["model"] for r in rows] == ["mobilenet_v2:num_classes=2", "pta:LLL", "pta:HHL"]
+    for r in rows:
+        assert r["status"] == "ok", r["error"]
+        assert int(r["rounds"]) >= 6 and len(r["trial_throughputs"].split(";")) == int(r["rounds"])
+        low, mid, high = (float(r[c]) for c in ("throughput_ci_low", "throughput",
+                                                 "throughput_ci_high"))
+        assert low <= mid <= high
+        assert int(r["trial_size"]) >= 1 and r["background_cpu_pct"] != ""
+        assert r["baseline"] == "mobilenet_v2:num_classes=2"
+        width = max(mid - low, high - mid) / mid
+        assert (r["unstable"] == "true") == (width > 0.01), r
+        if r["unstable"] == "true":
+            assert "95 % interval" in r["notes"]
+    assert float(rows[0]["relative_time"]) == 1.0
+    for r in rows[1:]:
+        assert float(r["relative_time_ci_low"]) <= float(r["relative_time"]) <= float(
+            r["relative_time_ci_high"])
+    assert float(rows[1]["relative_time"]) < 1.0  # LLL is the light configuration
+    assert "relative_time" in res.stdout
 
 
 def test_fp16_on_cpu_and_tensorrt_without_gpu_are_unsupported_rows(cli, tmp_path, cache_env):
@@ -65,7 +98,7 @@ def test_fp16_on_cpu_and_tensorrt_without_gpu_are_unsupported_rows(cli, tmp_path
     (["--models", "resnett18"], 2, "unknown model 'resnett18'"),
     (["--device", "nano"], 2, "unknown device 'nano'"),
     (["--out", "/etc/hostname/sub/r.csv"], 3, "cannot write results to /etc/hostname/sub/r.csv"),
-    (["--trials", "0"], 2, "--trials must be >= 1"),
+    (["--trials", "0"], 2, "--trials: 0 is out of range: must be >= 1"),
 ])
 def test_bad_input_is_one_line(cli, cache_env, args, code, needle):
     res = cli("run", "--config", cache_env, "--models", "pta:LLL", "--resolution", "64",
@@ -76,15 +109,78 @@ def test_bad_input_is_one_line(cli, cache_env, args, code, needle):
     assert "Traceback" not in res.stderr
 
 
-def test_worker_crash_is_a_crashed_row_and_the_run_goes_on(cli, tmp_path, cache_env):
+def test_a_model_that_kills_the_worker_is_one_crashed_row_the_rest_of_its_group_is_measured(
+        cli, tmp_path, cache_env):
     out = tmp_path / "r.csv"
-    res = cli("run", "--config", cache_env, "--models", "pta:LLL", "pta:HHL", "--resolution", "64",
-              "--runtimes", "torch", "--out", str(out), *FAST,
-              env={"BENCH_TEST_CRASH": "pta:LLL@64 torch"})
+    res = cli("run", "--config", cache_env, "--models", "pta:LLL", "pta:HHL", "pta:LHH",
+              "--resolution", "64", "--runtimes", "torch", "--out", str(out), *FAST,
+              env={"BENCH_TEST_CRASH": "pta:HHL@64 torch"})
     rows = read_rows(str(out))
-    assert [r["status"] for r in rows] == ["crashed", "ok"]
-    assert "killed by SIGKILL" in rows[0]["error"]
+    assert sorted((r["model"], r["status"]) for r in rows) == [
+        ("pta:HHL", "crashed"), ("pta:LHH", "ok"), ("pta:LLL", "ok")]
+    crashed = [r for r in rows if r["status"] == "crashed"][0]
+    assert "killed by SIGKILL" in crashed["error"]
+    assert "measured on its own" in crashed["notes"]  # retried alone before it was called
+    assert "pta:HHL" in res.stderr and "measuring it on its own" in res.stderr
     assert res.returncode == 1
+
+
+def test_resume_with_groups_measures_the_baseline_again_but_writes_it_once(cli, tmp_path,
+                                                                          cache_env):
+    out = str(tmp_path / "r.csv")
+    common = ["run", "--config", cache_env, "--resolution", "64", "--runtimes", "torch",
+              "--baseline", "pta:HHH", "--out", out, "--no-plot", *FAST]
+    assert cli(*common, "--models", "pta:HHH", "pta:LLL").returncode == 0
+    first = read_rows(out)
+    res = cli(*common, "--models", "pta:HHH", "pta:LLL", "pta:BBB", "--resume")
+    assert res.returncode == 0, res.stderr
+    rows = read_rows(out)
+    assert rows[:2] == first
+    assert [r["model"] for r in rows] == ["pta:HHH", "pta:LLL", "pta:BBB"]
+    assert rows[2]["baseline"] == "pta:HHH" and float(rows[2]["relative_time"]) > 1.0  # BBB
+    assert "2 rows already" in res.stderr
+
+
+def test_more_threads_than_idle_cores_is_warned_at_the_start(cli, tmp_path, cache_env):
+    """Every core busy with a spinning neighbour: asking for 2 threads gets a warning."""
+    import multiprocessing
+
+    spinners = [multiprocessing.Process(target=_spin, daemon=True)
+                for _ in range(os.cpu_count() or 1)]
+    for p in spinners:
+        p.start()
+    try:
+        res = cli("run", "--config", cache_env, "--models", "pta:LLL", "--resolution", "64",
+                  "--runtimes", "torch", "--threads", "2", "--out", str(tmp_path / "r.csv"),
+                  "--no-plot", *FAST)
+    finally:
+        for p in spinners:
+            p.terminate()
+    assert res.returncode == 0, res.stderr
+    assert "warning: 2 runtime thread(s) on local but only 0 idle core(s)" in res.stderr
+    assert read_rows(str(tmp_path / "r.csv"))[0]["threads"] == "2"
+
+
+def _spin():
+    while True:
+        pass
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--target-ci", "0"], "--target-ci: 0.0 is out of range: must be > 0 and < 1"),
+    (["--min-trial-s", "0"], "--min-trial-s: 0.0 is out of range: must be > 0"),
+    (["--max-measure-s", "-1"], "--max-measure-s: -1.0 is out of range: must be > 0"),
+    (["--timeout", "0"], "--timeout: 0.0 is out of range: must be > 0"),
+    (["--group-size", "0"], "--group-size: 0 is out of range: must be >= 1"),
+    (["--cpu-affinity", "fast"], "--cpu-affinity: 'fast' is not"),
+    (["--baseline", "resnett18"], "unknown model 'resnett18'"),
+])
+def test_bad_measuring_values_are_one_line_exit_2(cli, cache_env, args, needle):
+    res = cli("run", "--config", cache_env, "--models", "pta:LLL", "--resolution", "64",
+              "--runtimes", "torch", *args)
+    assert res.returncode == 2, res.stderr
+    assert needle in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.stderr
 
 
 def _start(args, env=None):

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bench.measure.messages import Hello
 from bench.results_csv import COLUMNS, read_rows
 from conftest import REPO
 from sshd import keygen, sshd_factory, sshd_server  # noqa: F401  (fixtures)
@@ -228,7 +229,8 @@ def test_sshd_stopped_mid_run_keeps_rows_and_resume_completes(cli, sshd_factory,
               "mobilenet_v2:width_mult=0.4", "mobilenet_v2:width_mult=0.45"]
     args = ["run", "--config", cfg, "--device", "jetson", "--models"] + models + [
         "--runtimes", "onnxruntime", "--out", str(out), "--no-plot", "--trials", "20",
-        "--repeats", "3", "--warmup", "1", "--resolution", "32"]
+        "--repeats", "3", "--warmup", "1", "--resolution", "32",
+        "--group-size", "2"]  # several groups: the first one's rows are written before sshd goes
     proc = _start(args, NO_AGENT)
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and proc.poll() is None:
@@ -283,7 +285,7 @@ def test_hostile_workdir_and_env_values_never_reach_a_shell(sshd_server, tmp_pat
                                          "sys.stdout.write(os.environ['BENCH_HOSTILE'])"], env=device.env())
         assert status == 0 and out == cfg.env["BENCH_HOSTILE"]
         worker = device.spawn_worker()
-        assert worker.start(timeout=60)["event"] == "hello"
+        assert isinstance(worker.start(timeout=60), Hello)
         worker.kill()
     finally:
         device.close()

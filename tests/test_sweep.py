@@ -27,14 +27,15 @@ def test_crash_stops_the_model_next_model_runs_and_resume_continues(cli, tmp_pat
               env={"BENCH_TEST_CRASH": SMALL + "@48 torch"})
     assert res.returncode == 0, res.stderr
     rows = read_rows(out)
+    # one group per resolution (the models interleaved); the crash takes SMALL only
     assert [(r["model"], r["resolution"], r["status"]) for r in rows] == [
-        (SMALL, "32", "ok"), (SMALL, "48", "crashed"), (OTHER, "32", "ok"), (OTHER, "48", "ok")]
+        (SMALL, "32", "ok"), (OTHER, "32", "ok"), (SMALL, "48", "crashed"), (OTHER, "48", "ok")]
     assert list(rows[0]) == list(SWEEP_COLUMNS)
-    assert rows[1]["max_resolution"] == "32"
-    assert rows[1]["stop_reason"].startswith("crashed at 48: ") and "SIGKILL" in rows[1]["stop_reason"]
+    assert rows[2]["max_resolution"] == "32"
+    assert rows[2]["stop_reason"].startswith("crashed at 48: ") and "SIGKILL" in rows[2]["stop_reason"]
     assert rows[3]["max_resolution"] == "48" and rows[3]["stop_reason"] == COMPLETED
-    assert float(rows[2]["patches_per_s"]) == pytest.approx(
-        float(rows[2]["throughput"]) * (32 / 112) ** 2, rel=1e-4)
+    assert float(rows[1]["patches_per_s"]) == pytest.approx(
+        float(rows[1]["throughput"]) * (32 / 112) ** 2, rel=1e-4)
     assert "Maximum resolution reached" in res.stdout
     assert (tmp_path / "s.png").stat().st_size > 1000
 

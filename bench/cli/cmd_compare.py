@@ -3,11 +3,11 @@
 import os
 import sys
 
-from bench.cli.cmd_run import (add_measure_arguments, exit_code, measure_guarded, on_device,
-                               open_writer, resolve_options, resolve_runtimes, results_path)
-from bench.cli.commands import command, split_list
+from bench.cli.cmd_run import exit_code
+from bench.cli.commands import command
+from bench.cli.measuring import MeasuringSession
 from bench.errors import BenchError
-from bench.progress import Progress
+from bench.options import add_measure_arguments
 from bench.textable import format_table
 
 MEASUREMENTS = "-measurements.csv"
@@ -38,50 +38,31 @@ class CompareCommand:
                 rows.extend(read_table(src, REQUIRED, "results CSV")[1])
             out = args.out or os.path.splitext(args.sources[0])[0] + "-fp16.csv"
             return self._report(rows, out, args, measured_code=0)
-        opts = resolve_options(args, config)
-        return on_device(args, config, lambda device: self._measure(args, config, opts, device))
+        session = MeasuringSession("compare-fp16", args, config, prefix="fp16")
+        return session.run(lambda s: self._measure(args, config, s))
 
-    def _measure(self, args, config, opts, device):
-        import copy
-
-        from bench.models import select_models
-        from bench.runner import BenchmarkRun, done_keys
-
-        requests = select_models(args.models or list(config.run.models), config.sets,
-                                 args.resolution or config.run.resolution)
-        runtimes = resolve_runtimes(split_list(args.runtimes) or list(config.run.runtimes), device)
-        out = results_path(args, config, device.name, prefix="fp16")
+    def _measure(self, args, config, session):
+        requests, runtimes, baseline = session.select(args.resolution or config.run.resolution)
+        out = session.results_path()
         if out.endswith(MEASUREMENTS):  # --resume found an interrupted comparison's measurements
             out = out[:-len(MEASUREMENTS)] + ".csv"
         mpath = os.path.splitext(out)[0] + MEASUREMENTS
-        writer, previous = open_writer(mpath, args.resume)
-        progress = Progress(2 * len(requests) * len(runtimes), "compare-fp16")
-        log = lambda msg: progress.write(msg, sys.stderr)  # noqa: E731
-        log("bench compare-fp16: {} models x {} runtimes ({}) x fp32,fp16 on {} -> {}".format(
-            len(requests), len(runtimes), ",".join(r.name for r in runtimes), device.name, mpath))
-        done = done_keys(previous)
-        runs = []
-        for precision in ("fp32", "fp16"):
-            o = copy.copy(opts)
-            o.precision = precision
-            runs.append(BenchmarkRun(device, config.export, o, writer, done, log, progress))
-
-        def measure():
-            for runtime_cls in runtimes:
-                for run in runs:  # fp32 then fp16 for each runtime, back to back
-                    run.execute(requests, [runtime_cls])
-
-        if measure_guarded("compare-fp16", device, log, progress, writer,
-                           lambda: sum(len(r.rows) for r in runs), mpath, out, measure) is not None:
+        session.open_results(mpath)
+        extra = 1 if baseline is not None and baseline not in requests else 0
+        run = session.start(2 * (len(requests) + extra) * len(runtimes))
+        session.log("bench compare-fp16: {} models x {} runtimes ({}) x fp32,fp16 interleaved on "
+                    "{} -> {}".format(len(requests), len(runtimes), ",".join(r.name for r in runtimes),
+                                      session.device.name, mpath))
+        # fp32 and fp16 of each model in the same group: the ratio compares side by side
+        if session.guarded(lambda: run.execute(requests, runtimes, ("fp32", "fp16"), baseline),
+                           out=out) is not None:
             return 130
-        skipped = sum(r.skipped for r in runs)
-        if skipped:
-            log("resumed: {} rows already in {} were skipped".format(skipped, mpath))
+        if run.skipped:
+            session.log("resumed: {} rows already in {} were skipped".format(run.skipped, mpath))
         from bench.results_csv import read_rows
 
         print("measurements: {}".format(mpath))
-        code = exit_code([row for r in runs for row in r.rows])
-        return self._report(read_rows(mpath), out, args, code)
+        return self._report(read_rows(mpath), out, args, exit_code(run.rows))
 
     @staticmethod
     def _report(rows, out, args, measured_code):

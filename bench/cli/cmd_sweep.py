@@ -3,11 +3,10 @@
 import os
 import sys
 
-from bench.cli.cmd_run import (add_measure_arguments, measure_guarded, on_device, open_writer,
-                               resolve_options, resolve_runtimes, results_path)
 from bench.cli.commands import command, split_list
+from bench.cli.measuring import MeasuringSession
 from bench.errors import BenchError
-from bench.progress import Progress
+from bench.options import add_measure_arguments
 from bench.textable import format_table
 
 
@@ -30,8 +29,9 @@ def parse_resolutions(values):
     return sorted(set(out))  # ascending: a model stops at the first resolution it fails
 
 
-@command("sweep-resolution", help="throughput vs input resolution, each resolution in its own "
-                                  "process, until the model no longer runs")
+@command("sweep-resolution", help="throughput vs input resolution, the models of each "
+                                  "resolution interleaved in their own process, until a model "
+                                  "no longer runs")
 class SweepCommand:
     @staticmethod
     def add_arguments(p):
@@ -52,55 +52,63 @@ class SweepCommand:
         if args.resolution is not None:
             raise BenchError("sweep-resolution takes --resolutions R,R,... (not --resolution)")
         resolutions = parse_resolutions(args.resolutions)
-        opts = resolve_options(args, config)
-        opts.isolate = True  # SPEC §4: an OOM kill at one resolution must not hide the rest
-        return on_device(args, config,
-                         lambda device: self._run(args, config, opts, device, resolutions))
+        session = MeasuringSession("sweep-resolution", args, config, prefix="sweep")
+        # SPEC §4: an OOM kill at one resolution must not hide the rest: a process per group
+        session.opts = session.opts.replace(isolate=True)
+        return session.run(lambda s: self._run(args, s, resolutions))
 
-    def _run(self, args, config, opts, device, resolutions):
+    def _run(self, args, session, resolutions):
         from bench.analysis.sweep import SWEEP_COLUMNS, SweepRowWriter, SweepState, line_key
-        from bench.models import ModelRequest, select_models
-        from bench.runner import BenchmarkRun, done_keys
+        from bench.models import ModelRequest
 
-        requests = select_models(args.models or list(config.run.models), config.sets)
-        runtimes = resolve_runtimes(split_list(args.runtimes) or list(config.run.runtimes), device)
-        path = results_path(args, config, device.name, prefix="sweep")
-        base, previous = open_writer(path, args.resume, SWEEP_COLUMNS)
+        opts, device = session.opts, session.device
+        requests, runtimes, baseline = session.select()
+        path = session.results_path()
+        base, previous = session.open_results(path, SWEEP_COLUMNS)
         writer = SweepRowWriter(base, SweepState(previous))
         state = writer.state
-        progress = Progress(len(requests) * len(runtimes) * len(resolutions), "sweep")
-        log = lambda msg: progress.write(msg, sys.stderr)  # noqa: E731
-        log("bench sweep-resolution: {} models x {} runtimes ({}) x resolutions {} on {}, {} "
-            "-> {}".format(len(requests), len(runtimes), ",".join(r.name for r in runtimes),
-                           ",".join(map(str, resolutions)), device.name, opts.precision, path))
-        run = BenchmarkRun(device, config.export, opts, writer, done_keys(previous), log, progress)
+        run = session.start(len(requests) * len(runtimes) * len(resolutions), writer)
+        session.log("bench sweep-resolution: {} models x {} runtimes ({}) x resolutions {} on {}, "
+                    "{} -> {}".format(len(requests), len(runtimes), ",".join(r.name for r in runtimes),
+                                      ",".join(map(str, resolutions)), device.name, opts.precision,
+                                      path))
         stopped_skips = 0
+
+        def stopped(request, runtime_cls):
+            return state.stopped.get(line_key({
+                "device": device.name, "model": request.name, "runtime": runtime_cls.name,
+                "precision": opts.precision, "batch": opts.batch}))
 
         def sweep():
             nonlocal stopped_skips
-            for request in requests:
-                for runtime_cls in runtimes:
-                    for i, r in enumerate(resolutions):
+            for runtime_cls in runtimes:
+                told = set()
+                for i, r in enumerate(resolutions):
+                    todo = []
+                    for request in requests:  # one group per resolution: the models interleaved
                         req = ModelRequest(request.spec, r)
-                        key = line_key({"device": device.name, "model": req.name,
-                                        "runtime": runtime_cls.name, "precision": opts.precision,
-                                        "batch": opts.batch})
-                        if key in state.stopped:
-                            stopped_skips += len(resolutions) - i
-                            for _ in range(len(resolutions) - i):
-                                progress.advance()
-                            log("{} {}: stopped: {}".format(req.name, runtime_cls.name,
-                                                            state.stopped[key]))
-                            break
-                        writer.last = i == len(resolutions) - 1
-                        run.execute([req], [runtime_cls])
+                        why = stopped(req, runtime_cls)
+                        if why is None:
+                            todo.append(req)
+                            continue
+                        stopped_skips += 1
+                        session.progress.advance()
+                        if req.name not in told:
+                            told.add(req.name)
+                            session.log("{} {}: stopped: {}".format(req.name, runtime_cls.name, why))
+                    if not todo:
+                        break
+                    base = ModelRequest(baseline.spec, r) if baseline is not None else None
+                    if base is not None and stopped(base, runtime_cls):
+                        base = None  # its line ended: no more relative times on this runtime
+                    writer.last = i == len(resolutions) - 1
+                    run.execute(todo, [runtime_cls], baseline=base)
 
-        if measure_guarded("sweep-resolution", device, log, progress, writer,
-                           lambda: len(run.rows), path, path, sweep) is not None:
+        if session.guarded(sweep) is not None:
             return 130
         if run.skipped or stopped_skips:
-            log("resumed: {} measured resolutions skipped, {} skipped after a model "
-                "stopped".format(run.skipped, stopped_skips))
+            session.log("resumed: {} measured resolutions skipped, {} skipped after a model "
+                        "stopped".format(run.skipped, stopped_skips))
         from bench.results_csv import read_rows
 
         rows = read_rows(path)

@@ -20,6 +20,7 @@ from bench.devices.adb_worker import AdbWorker
 from bench.devices.android_parsers import THERMAL_STATUS_NAMES
 from bench.devices.base import Check, Device, register_device
 from bench.fileutil import sha256_file
+from bench.measure.messages import Candidate, MeasureJob
 
 NIGHTLY = ("https://storage.googleapis.com/tensorflow-nightly-public/prod/tensorflow/release/lite/"
            "tools/nightly/latest/android_aarch64_benchmark_model")
@@ -150,8 +151,8 @@ class AdbDevice(Device):
         return AdbWorker(self, on_progress)  # no I/O: prestart_worker runs before setup
 
     def check_connection(self, result):
-        if result.get("lost"):
-            raise AdbDeviceLost(result["lost"])
+        if result.lost:
+            raise AdbDeviceLost(result.lost)
 
     def transfer_summary(self):
         st = self.adb.stats
@@ -185,8 +186,9 @@ class AdbDevice(Device):
         yield from self._doctor_thermal()
         yield from self._doctor_binary()
         yield from self._doctor_remote_dir()
-        flags, notes, _ = benchmark_flags({"precision": "fp16", "artifact": "M", "trials": 1,
-                                           "warmup": 0}, self.config)
+        flags, notes, _ = benchmark_flags(
+            MeasureJob(id="doctor", runtime="tflite", candidates=[]),
+            Candidate(key="M", artifact="M", precision="fp16", resolution=1), self.config)
         yield Check("delegate", None, "{}; fp32 and fp16 ({})".format(
             self.config.delegate, notes[0] if notes else "FP16 model"))
 

@@ -1,15 +1,14 @@
-"""``benchmark_model`` on a phone, as pure functions: job -> flags, outputs -> a result row.
+"""``benchmark_model`` on a phone, as pure functions: job -> flags, outputs -> columns.
 
 No I/O here (the worker in ``adb_worker.py`` runs the commands): what flags a
-(delegate, precision) gets and what it means for the row's notes, how several
-invocations become the CSV's statistic columns, when a thermal rise makes a row
-unstable, and which status and message a failed invocation gets.
+(delegate, precision) gets and what it means for the row's notes, what one invocation
+(one trial) measured, which invocation's latency columns a row shows, when a thermal
+rise makes a row unstable, and which status and message a failed invocation gets.
 """
 
 import re
 
 from bench.devices.android_parsers import THERMAL_STATUS_NAMES
-from bench.measure.stats import cv, median
 
 # SPEC §5: TFLite's GPU delegate allows FP16 precision loss by default, so FP32 says no.
 GPU_FP32_NOTE = ("GPU delegate with --gpu_precision_loss_allowed=false: computes in FP32 "
@@ -26,17 +25,20 @@ def _g(value):
     return "{:g}".format(value)
 
 
-def benchmark_flags(job, cfg):
-    """(flags after the binary, notes for the row, threads passed or None) for one job.
+def benchmark_flags(job, candidate, cfg):
+    """(flags after the binary, notes for the row, threads passed or None) for one
+    ``candidate`` of a :class:`~bench.measure.messages.MeasureJob`: one invocation is one
+    trial, as long as the device's ``min_secs``.
 
-    Runs: the device's ``num_runs`` / ``warmup_runs`` when set, else the run's
-    ``trials`` / ``warmup``; threads: the run's ``--threads``, else the device's.
+    Runs: the device's ``num_runs`` / ``warmup_runs`` when set, else the run's fixed
+    ``--trials`` (1 when the trial is sized by time) / ``warmup``; threads: the run's
+    ``--threads``, else the device's.
     """
-    fp16 = job["precision"] == "fp16"
-    threads = int(job.get("threads") or 0) or cfg.threads or None
-    runs = cfg.num_runs if cfg.num_runs is not None else job["trials"]
-    warmup = cfg.warmup_runs if cfg.warmup_runs is not None else job["warmup"]
-    flags = ["--graph=" + job["artifact"], "--warmup_runs={}".format(int(warmup)),
+    fp16 = candidate.precision == "fp16"
+    threads = int(job.threads or 0) or cfg.threads or None
+    runs = cfg.num_runs if cfg.num_runs is not None else (job.trial_size or 1)
+    warmup = cfg.warmup_runs if cfg.warmup_runs is not None else job.warmup
+    flags = ["--graph=" + candidate.artifact, "--warmup_runs={}".format(int(warmup)),
              "--warmup_min_secs=" + _g(cfg.warmup_min_secs), "--num_runs={}".format(int(runs)),
              "--min_secs=" + _g(cfg.min_secs), "--max_secs=" + _g(cfg.max_secs)]
     if threads:
@@ -60,26 +62,27 @@ def benchmark_flags(job, cfg):
     return flags, notes, threads
 
 
-def summarize_runs(runs, batch):
-    """Parsed ``benchmark_model`` outputs (one per repeat) -> (statistic columns, init ms).
+def trial_of(parsed):
+    """(batches, ns) of one invocation's timed runs, as the tool measured them (an old
+    build that prints only the average counts as one batch of that length)."""
+    count = parsed.get("count") or 1
+    return int(count), count * parsed["mean_us"] * 1000.0
 
-    Throughput of one invocation is batch * 1e6 / mean inference time (us); the row's
-    throughput is the median over invocations, with min, max and CV. The latency,
-    first-inference, init and memory columns come from the invocation whose throughput
-    is the median one (the lower middle for an even count), as the tool printed them.
-    """
+
+def representative_columns(runs):
+    """Parsed ``benchmark_model`` outputs (one per trial) -> (columns, init ms) from the
+    invocation with the median speed (the lower middle for an even count): latency
+    mean/std/p50/p95, first inference and memory, as the tool printed them. Throughput
+    and its interval come from every trial (the host's statistics)."""
     if not runs:
         raise ValueError("no benchmark_model runs to summarize")
-    per_run = [batch * 1e6 / r["mean_us"] for r in runs]
-    order = sorted(range(len(runs)), key=lambda i: per_run[i])
+    order = sorted(range(len(runs)), key=lambda i: -runs[i]["mean_us"])
     rep = runs[order[(len(order) - 1) // 2]]
 
     def ms(value):
         return None if value is None else value / 1000.0
 
     return {
-        "throughput": median(per_run), "throughput_min": min(per_run),
-        "throughput_max": max(per_run), "cv": cv(per_run), "trial_throughputs": per_run,
         "latency_ms_mean": ms(rep["mean_us"]), "latency_ms_std": ms(rep["std_us"]),
         "latency_ms_p50": ms(rep["median_us"]), "latency_ms_p95": ms(rep["p95_us"]),
         "first_inference_ms": ms(rep["first_inference_us"]),

@@ -41,6 +41,7 @@ class ShellResult:
 
     def __init__(self, status, out, err):
         self.status, self.out, self.err = status, out, err
+        self.load = None  # run_long(load=True): (/proc text before, after)
 
     @property
     def text(self):
@@ -172,11 +173,19 @@ class AdbClient:
                                       "{}\necho \"{}end:$?\"".format(script, tag)], timeout)
         return self._finish(tag, status, out, err, describe or script)
 
-    def run_long(self, argv, timeout):
+    def run_long(self, argv, timeout, load=False):
         """Like :meth:`shell` for a long command (benchmark_model): on a timeout or Ctrl-C the
-        command is killed on the phone too (the script echoes its pid first)."""
+        command is killed on the phone too (the script echoes its pid first). With ``load``,
+        ``/proc/uptime`` and ``/proc/stat`` are read just before and after it and the
+        shell's children's CPU time after it: the result's ``load`` is (before, after) text
+        for :func:`parse_load` (empty where the phone does not let the shell read them)."""
         tag = "__bench_{}_".format(uuid.uuid4().hex[:12])
+        snap = "cat /proc/uptime /proc/stat 2>/dev/null"
         line = "{} & echo \"{}pid:$!\"; wait $!; echo \"{}end:$?\"".format(quote_argv(argv), tag, tag)
+        if load:
+            line = ("echo \"{t}load0\"; {snap}; echo \"{t}run\"; {argv} & echo \"{t}pid:$!\"; "
+                    "wait $!; s=$?; echo \"{t}load1\"; cat /proc/$$/stat 2>/dev/null; {snap}; "
+                    "echo \"{t}end:$s\"").format(t=tag, snap=snap, argv=quote_argv(argv))
 
         def kill_remote(out):
             found = re.search(re.escape(tag) + r"pid:(\d+)", out)
@@ -185,7 +194,13 @@ class AdbClient:
 
         status, out, err = self._run(["-s", self.serial, "shell", line], timeout,
                                      on_abort=kill_remote)
-        return self._finish(tag, status, out, err, " ".join(str(a) for a in argv))
+        result = self._finish(tag, status, out, err, " ".join(str(a) for a in argv))
+        if load:
+            head, _, rest = result.out.partition(tag + "run\n")
+            body, _, tail = rest.partition(tag + "load1\n")
+            result.out = body
+            result.load = (head.replace(tag + "load0\n", ""), tail)
+        return result
 
     def _kill_remote(self, pid):
         try:

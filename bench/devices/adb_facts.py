@@ -118,3 +118,30 @@ def thermal_columns(thermal, battery, when):
     """``thermal_status_<when>`` and ``battery_temp_c_<when>`` columns."""
     return {"thermal_status_" + when: thermal["thermal_status"] if thermal else None,
             "battery_temp_c_" + when: battery["temperature_c"] if battery else None}
+
+
+_UPTIME = re.compile(r"^\s*(\d+(?:\.\d+)?)\s+\d+(?:\.\d+)?\s*$")
+
+
+def parse_load(before, after, cpus=None, hz=100.0):
+    """% of ``cpus``' capacity (default: all) other processes took while one command ran
+    on the phone, from the ``/proc`` text :meth:`AdbClient.run_long` read around it
+    (``/proc/uptime`` + ``/proc/stat`` before; the shell's ``/proc/$$/stat``, whose
+    children's time is the command's, then the same two after). None where any of it
+    is missing: a phone may not let the shell read ``/proc/stat``."""
+    from bench.measure.cpus import background_pct, parse_pid_stat, parse_proc_stat
+
+    def uptime(text):
+        for line in text.splitlines():
+            found = _UPTIME.match(line)
+            if found:
+                return float(found.group(1))
+        return None
+
+    own_line = next((ln for ln in after.splitlines() if re.match(r"^\d+ \(", ln)), "")
+    busy0, busy1 = parse_proc_stat(before), parse_proc_stat(after)
+    up0, up1 = uptime(before), uptime(after)
+    own = parse_pid_stat(own_line, children=True)
+    if None in (busy0, busy1, up0, up1, own):
+        return None
+    return background_pct(busy0, busy1, own, cpus or sorted(busy0), up1 - up0, hz)

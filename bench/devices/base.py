@@ -33,19 +33,30 @@ class NullMonitor:
         return False
 
     def progress(self, msg):
-        """A worker progress event: ``done`` 0 when the timed trials start, ``total`` at the end."""
+        """A worker :class:`~bench.measure.messages.Progress` event: phase ``trials`` when
+        the timed rounds start, ``trials_done`` when they end."""
 
     def columns(self):
         return {}
 
 
+class Placement:
+    """Where the worker finds a candidate's artifact, and what to build there first."""
+
+    def __init__(self, artifact, build=None, extra_timeout_s=0.0):
+        self.artifact = artifact  # the path the worker opens
+        self.build = build  # a bench.measure.messages.Build, or None
+        self.extra_timeout_s = extra_timeout_s  # the build's own time allowance
+
+
 class Device:
     """Where jobs run. Subclasses set ``kind`` and implement the methods.
 
-    The runner calls, per (model, runtime): ``check_runtime``, ``artifact_for``, then
-    ``prepare_job`` (which places the artifact), then inside ``monitor()`` the
-    worker's ``request``, then ``check_connection`` on the result. ``setup`` runs
-    once before the first job, ``close`` always at the end.
+    The runner calls, per (model, runtime, precision): ``check_runtime``,
+    ``artifact_for``, then ``place`` (which puts the artifact where the worker reads
+    it); then per group of models, inside ``monitor(job)``, the worker's ``request``,
+    then ``check_connection`` on the result. ``setup`` runs once before the first job,
+    ``close`` always at the end.
     """
 
     kind = ""
@@ -92,13 +103,14 @@ class Device:
         """(format, precision) of the host artifact the job needs."""
         return runtime_cls.formats[0], precision
 
-    def prepare_job(self, job, artifact, runtime_cls):
-        """Complete ``job`` for this device: place the artifact (and say how to build on it)."""
-        job["artifact"] = self.place_artifact(artifact)
-        return job
+    def place(self, artifact, runtime_cls, precision):
+        """A :class:`Placement`: the artifact put where the worker reads it (and how to
+        build the runtime's own file from it there)."""
+        return Placement(self.place_artifact(artifact))
 
     def monitor(self, job):
-        """A context manager sampling the device during ``job``; ``.columns()`` after it."""
+        """A context manager sampling the device during ``job`` (a group); ``.columns()``
+        after it."""
         return NullMonitor()
 
     def transfer_summary(self):
@@ -106,7 +118,8 @@ class Device:
         return None
 
     def check_connection(self, result):
-        """Raise a ``DeviceLost`` if ``result`` failed because the device went away."""
+        """Raise a ``DeviceLost`` if ``result`` (a GroupResult) failed because the device
+        went away."""
 
     def prestart_worker(self):
         """Spawn a worker now so its imports overlap with the parent's preparations."""

@@ -129,9 +129,10 @@ class TegrastatsMonitor(NullMonitor):
     """``tegrastats --interval MS`` running on the device while one measurement runs.
 
     Lines are collected by a thread with their arrival time; on exit the remote sampler
-    is killed. Only samples of the timed trials count (not the load, an engine build or
-    the warm-up): from the worker's "trials start" progress event to the first line
-    after the last trial (tegrastats prints each sample at the end of its interval).
+    is killed. Only samples of the timed rounds count (not the load, an engine build or
+    the warm-up): from the worker's ``trials`` progress event to the first line after
+    ``trials_done`` (tegrastats prints each sample at the end of its interval). With
+    several models interleaved in one job, the samples cover all of them.
     A sampler that cannot start leaves the columns empty: a lost connection is the
     runner's to report.
     """
@@ -169,9 +170,9 @@ class TegrastatsMonitor(NullMonitor):
 
     def progress(self, msg):
         now = time.monotonic()
-        if msg.get("done") == 0:
+        if msg.phase == "trials":
             self._start, self._end = now, None
-        elif msg.get("done") == msg.get("total"):
+        elif msg.phase == "trials_done":
             self._end = now
 
     def window(self):

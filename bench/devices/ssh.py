@@ -12,7 +12,7 @@ import os
 import posixpath
 import tempfile
 
-from bench.devices.base import Check, Device, register_device, runtime_checks
+from bench.devices.base import Check, Device, Placement, register_device, runtime_checks
 from bench.devices.jetson_control import JetsonControl, TegrastatsMonitor
 from bench.devices.jetson_parsers import parse_nv_tegra_release
 from bench.devices.ssh_errors import ConnectionLost, SSHError, _short
@@ -141,19 +141,20 @@ class SSHDevice(Device):
         self._ready()
         return self.ssh.push(artifact.path, posixpath.join(self.workdir, "artifacts"))
 
-    def prepare_job(self, job, artifact, runtime_cls):
+    def place(self, artifact, runtime_cls, precision):
+        from bench.measure.messages import Build
+
         source = self.place_artifact(artifact)
         if runtime_cls.name != "tensorrt":
-            job["artifact"] = source
-            return job
+            return Placement(source)
         trt = self.probe["versions"].get("tensorrt") or "none"
-        name = "{}-{}-ws{}-trt{}.engine".format(artifact.key[:16], job["precision"],
-                                                self.workspace_mb, trt)
-        job["artifact"] = posixpath.join(self.workdir, "engines", name)
-        if not self.ssh.exists(job["artifact"]):  # a Nano takes minutes: give the build its own time
-            job["build"] = {"kind": "tensorrt", "source": source, "workspace_mb": self.workspace_mb}
-            job["extra_timeout_s"] = self.config.engine_build_timeout_s
-        return job
+        name = "{}-{}-ws{}-trt{}.engine".format(artifact.key[:16], precision, self.workspace_mb, trt)
+        engine = posixpath.join(self.workdir, "engines", name)
+        if self.ssh.exists(engine):
+            return Placement(engine)
+        # not built there yet: a Nano takes minutes, so the build gets its own time
+        return Placement(engine, Build(kind="tensorrt", source=source, workspace_mb=self.workspace_mb),
+                         self.config.engine_build_timeout_s)
 
     def spawn_worker(self, on_progress=None):
         self._ready()
@@ -174,7 +175,7 @@ class SSHDevice(Device):
 
     def check_connection(self, result):
         """A crashed result while the connection is gone: the device is lost, not the model."""
-        if result.get("status") != "crashed":
+        if result.status != "crashed":
             return
         if self.ssh.is_alive():
             try:

@@ -1,16 +1,18 @@
 """Talk to a measurement worker (``bench.measure.worker``) over its stdin/stdout.
 
-The transport is any ``subprocess.Popen``-like process (local; SSH and adb wrap
-their channels the same way). A dead or hung worker becomes a ``crashed`` result
-carrying the exit status, so one bad measurement never ends a run.
+The transport is any ``subprocess.Popen``-like process (local; SSH wraps its channels
+the same way). Messages are the typed ones of :mod:`bench.measure.messages`. A dead or
+hung worker becomes a ``crashed`` result carrying the exit status and the candidate it
+was busy with, so one bad model never ends a run.
 """
 
-import json
 import queue
 import signal
 import subprocess
 import threading
 import time
+
+from bench.measure.messages import GroupResult, Hello, Progress, WorkerError, decode
 
 
 class WorkerDied(Exception):
@@ -31,7 +33,7 @@ def describe_exit(code):
 
 
 class WorkerProcess:
-    """One worker process: ``request(job, timeout)`` -> result dict."""
+    """One worker process: ``request(job, timeout)`` -> :class:`GroupResult`."""
 
     def __init__(self, argv=None, env=None, cwd=None, on_progress=None, proc=None):
         """Start ``argv`` locally, or adopt ``proc``: an already started Popen-like process
@@ -49,6 +51,7 @@ class WorkerProcess:
         threading.Thread(target=self._pump_stdout, daemon=True).start()
         threading.Thread(target=self._pump_stderr, daemon=True).start()
         self.hello = None
+        self.current = None  # the candidate key of the last progress event (crash culprit)
 
     def _pump_stdout(self):
         for line in self.proc.stdout:
@@ -79,21 +82,30 @@ class WorkerProcess:
             line = line.strip()
             if not line.startswith("{"):
                 continue  # stray output; the protocol is JSON lines only
-            return json.loads(line)
+            try:
+                return decode(line)
+            except ValueError:
+                continue  # JSON that is not one of our messages
+            except TypeError as exc:  # ours, but with fields this side does not know
+                raise WorkerDied("sent a malformed message ({})".format(exc)) from None
 
     def start(self, timeout=120):
         """Wait for the worker's hello (imports done). Raises WorkerDied/TimeoutError."""
         msg = self._next(time.monotonic() + timeout)
-        if msg.get("event") != "hello":
+        if not isinstance(msg, Hello):
             raise WorkerDied("unexpected first message {!r}".format(msg))
         self.hello = msg
         return msg
 
-    def request(self, job, timeout, start_timeout=120):
-        """Send one job, wait for its result; crashes and timeouts become crashed results.
+    def request(self, job, timeout, start_timeout=120, timeout_for=None):
+        """Send one :class:`MeasureJob`, wait for its :class:`GroupResult`; a death or a
+        hang becomes a ``crashed`` result naming the candidate last heard of.
 
-        A worker not yet started is waited for first (its imports take seconds).
+        ``timeout``: seconds the worker may stay silent (progress comes every trial);
+        ``timeout_for(progress)``, if given, says how long after that event instead (an
+        engine build). A worker not yet started is waited for first (imports take seconds).
         """
+        self.current = None
         if self.hello is None:
             try:
                 self.start(start_timeout)
@@ -104,21 +116,25 @@ class WorkerProcess:
             except WorkerDied as exc:
                 self.kill()
                 return self._crashed(job, "measurement process failed to start: {}".format(exc))
-        deadline = time.monotonic() + timeout
+        allowed = timeout
         try:
-            self.proc.stdin.write(json.dumps(job) + "\n")
+            self.proc.stdin.write(job.to_line() + "\n")
             self.proc.stdin.flush()
             while True:
-                msg = self._next(deadline)
-                if msg.get("event") == "progress" and self.on_progress:
-                    self.on_progress(msg)
-                elif msg.get("event") == "result" and msg.get("id") == job.get("id"):
+                msg = self._next(time.monotonic() + allowed)
+                if isinstance(msg, Progress):
+                    if msg.key is not None:
+                        self.current = msg.key
+                    allowed = timeout_for(msg) if timeout_for else timeout
+                    if self.on_progress:
+                        self.on_progress(msg)
+                elif isinstance(msg, GroupResult) and msg.id == job.id:
                     return msg
-                elif msg.get("event") == "error":
-                    raise WorkerDied(msg.get("error"))
+                elif isinstance(msg, WorkerError):
+                    raise WorkerDied(msg.error)
         except TimeoutError:
             self.kill()
-            return self._crashed(job, "timed out after {:g} s".format(timeout))
+            return self._crashed(job, "timed out: no progress for {:g} s".format(allowed))
         except (WorkerDied, BrokenPipeError) as exc:
             self.kill()
             text = str(exc) if isinstance(exc, WorkerDied) else describe_exit(self.proc.returncode)
@@ -126,9 +142,9 @@ class WorkerProcess:
 
     def _crashed(self, job, error):
         tail = self.stderr_tail()
-        return {"event": "result", "id": job.get("id"), "status": "crashed",
-                "error": error + (" — stderr: " + tail if tail else ""),
-                "exit_status": self.proc.returncode}
+        return GroupResult(id=job.id, status="crashed", culprit=self.current,
+                           error=error + (" — stderr: " + tail if tail else ""),
+                           exit_status=self.proc.returncode)
 
     def alive(self):
         return self.proc.poll() is None

@@ -1,11 +1,13 @@
-"""The measurement protocol of SPEC §3, with the clock and sync passed in.
+"""The pieces of the measurement protocol of SPEC §3, with the clock and sync passed in.
 
-Throughput pass (the reference study): warm-up runs, sync, ``st``, ``ts`` batches,
-sync, ``et``; T = ts * b / (et - st). Repeated ``repeats`` times. Then a separate
-latency pass that syncs after every iteration, for percentiles. Raw numbers are
-returned; statistics are derived from them in :mod:`bench.measure.stats`.
+A trial (the reference study): sync, ``st``, ``ts`` batches, sync, ``et``;
+T = ts * b / (et - st). Before trials: the first inference and the warm-up; after
+them, a separate latency pass that syncs after every iteration, for percentiles.
+How trials of several models are scheduled is :mod:`bench.measure.rounds`; statistics
+are derived from the raw numbers in :mod:`bench.measure.stats`.
 """
 
+import math
 import time
 
 NS = 1e9
@@ -42,17 +44,9 @@ def latency_pass(run, sync, clock, iterations):
     return out
 
 
-def measure(run, sync, trial_size, batch, warmup=10, repeats=5, latency_iterations=None,
-            clock=None, on_progress=None):
-    """Run the whole protocol on ``run``/``sync``; returns the raw record (a plain dict).
-
-    ``first_ns`` is the very first inference (kept apart: it includes lazy
-    initialisation); ``warmup_ns`` the rest of the warm-up; ``trial_ns`` one total
-    per repeat; ``latency_ns`` one per latency iteration.
-    """
-    clock = clock or default_clock()
-    if trial_size < 1 or batch < 1 or repeats < 1 or warmup < 0:
-        raise ValueError("trial_size, batch and repeats must be >= 1, warmup >= 0")
+def warm_up(run, sync, clock, warmup):
+    """The first inference timed on its own (it includes lazy initialisation), then the
+    rest of ``warmup`` runs. Returns (first_ns, warmup_ns)."""
     st = clock()
     run()
     sync()
@@ -61,22 +55,19 @@ def measure(run, sync, trial_size, batch, warmup=10, repeats=5, latency_iteratio
     for _ in range(max(warmup - 1, 0)):
         run()
     sync()
-    warmup_ns = clock() - st
-    trial_ns = []
-    if on_progress is not None:
-        on_progress(0, repeats)  # the timed trials start now (device samplers keep from here)
-    for i in range(repeats):
-        trial_ns.append(throughput_trial(run, sync, clock, trial_size))
-        if on_progress is not None:
-            on_progress(i + 1, repeats)
-    iterations = trial_size if latency_iterations is None else latency_iterations
-    return {
-        "trial_size": trial_size,
-        "batch": batch,
-        "warmup": warmup,
-        "repeats": repeats,
-        "first_ns": first_ns,
-        "warmup_ns": warmup_ns,
-        "trial_ns": trial_ns,
-        "latency_ns": latency_pass(run, sync, clock, iterations),
-    }
+    return first_ns, clock() - st
+
+
+def calibrate_trial_size(run, sync, clock, min_trial_s):
+    """Batches per trial so that one trial lasts about ``min_trial_s`` (the way
+    ``benchmark_model --min_secs`` and trtexec's ``--duration`` size their runs):
+    runs 1, 2, 4... batches until half of that time has passed, then scales up."""
+    if min_trial_s <= 0:
+        raise ValueError("min_trial_s must be > 0")
+    target_ns = min_trial_s * NS
+    k = 1
+    while True:
+        elapsed = throughput_trial(run, sync, clock, k)
+        if elapsed >= target_ns / 2 or k >= 1 << 20:
+            return max(1, int(math.ceil(k * target_ns / max(elapsed, 1))))
+        k *= 2

@@ -36,6 +36,15 @@ BUILTIN_SETS = {
 }
 
 
+# name -> the model a set's relative times are against (SPEC §1.2: PTA vs No-PTA)
+SET_BASELINES = {"pta": "mobilenet_v2:num_classes=2"}
+
+
+def set_baseline(name):
+    """The baseline spec of a built-in set, or None."""
+    return SET_BASELINES.get(name)
+
+
 def set_names(user_sets=None):
     return list(BUILTIN_SETS) + list(user_sets or {})
 

@@ -1,0 +1,159 @@
+"""How to measure: the resolved options of run, sweep-resolution and compare-fp16.
+
+Each value is checked once, here, whether it comes from ``bench.toml`` ``[run]`` or a
+flag, and a bad one is a one-line error naming where it came from and the valid range
+(exit 2). Defaults live in :class:`bench.config.RunConfig`; flags only override.
+"""
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Optional
+
+from bench.errors import BenchError
+
+# name -> (kind, low, low inclusive, high, high inclusive, what it is); None: unbounded
+RULES = {
+    "batch": (int, 1, True, None, True, "batch size"),
+    "trials": (int, 1, True, None, True, "batches per timed trial (fixed)"),
+    "repeats": (int, 1, True, None, True, "rounds of trials (fixed)"),
+    "warmup": (int, 0, True, None, True, "warm-up runs"),
+    "threads": (int, 0, True, 1024, True, "runtime threads (0: chosen from the idle cores)"),
+    "seed": (int, 0, True, None, True, "input seed"),
+    "timeout_s": (float, 0, False, None, True, "seconds a measurement may go without progress"),
+    "min_trial_s": (float, 0, False, 600, True, "seconds one timed trial lasts at least"),
+    "target_ci": (float, 0, False, 1, False, "relative half-width of the 95 % interval to "
+                                             "reach: 0.01 = +-1 %"),
+    "max_measure_s": (float, 0, False, None, True, "seconds of rounds per model at most"),
+    "max_background_pct": (float, 0, False, 100, True, "% of our cores other processes may "
+                                                       "take before a trial is redone"),
+    "group_size": (int, 1, True, 64, True, "models measured together, interleaved"),
+    "group_max_mb": (float, 0, False, None, True, "MB of artifacts loaded together at most"),
+    "reload_every": (int, 0, True, None, True, "rounds between reloads (0: never)"),
+}
+
+FLAGS = {"timeout_s": "--timeout", "min_trial_s": "--min-trial-s", "target_ci": "--target-ci",
+         "max_measure_s": "--max-measure-s", "group_size": "--group-size",
+         "cpu_affinity": "--cpu-affinity"}
+MIN_ROUNDS = 6  # the fewest trials with a distribution-free 95 % interval of the median
+
+
+def flag_name(name):
+    return FLAGS.get(name, "--" + name.replace("_", "-"))
+
+
+def _range(low, low_incl, high, high_incl):
+    parts = []
+    if low is not None:
+        parts.append("{} {}".format(">=" if low_incl else ">", low))
+    if high is not None:
+        parts.append("{} {}".format("<=" if high_incl else "<", high))
+    return " and ".join(parts)
+
+
+def check_value(name, value, where):
+    """Raise a :class:`BenchError` naming ``where`` and the valid range if ``value`` is
+    out of bounds for option ``name``; returns ``value``."""
+    if value is None:
+        return value
+    kind, low, low_incl, high, high_incl, what = RULES[name]
+    ok = ((low is None or (value >= low if low_incl else value > low)) and
+          (high is None or (value <= high if high_incl else value < high)))
+    if not ok or value != value:  # NaN is never in range
+        raise BenchError("{}: {!r} is out of range: must be {} ({})".format(
+            where, value, _range(low, low_incl, high, high_incl), what))
+    return value
+
+
+def check_cpu_affinity(value, where):
+    from bench.measure.cpus import parse_cpu_list
+
+    if str(value).strip().lower() in ("", "auto", "none"):
+        return value
+    try:
+        parse_cpu_list(value)
+    except ValueError:
+        raise BenchError("{}: {!r} is not \"auto\", \"none\" or a CPU list such as \"2-3\" "
+                         "or \"0,2\"".format(where, value)) from None
+    return value
+
+
+@dataclass(frozen=True)
+class MeasureOptions:
+    """Everything a measuring command needs to know about how to time (SPEC §3, §3.1).
+    The fields and their defaults are those of :class:`bench.config.RunConfig`;
+    ``trials``/``repeats`` None: sized by ``min_trial_s`` / adaptive rounds."""
+
+    precision: str
+    batch: int
+    trials: Optional[int]
+    repeats: Optional[int]
+    warmup: int
+    threads: int
+    cpu_affinity: str
+    seed: int
+    timeout_s: float
+    min_trial_s: float
+    target_ci: float
+    max_measure_s: float
+    max_background_pct: float
+    group_size: int
+    group_max_mb: float
+    reload_every: int
+    baseline: str
+    isolate: bool = False  # a flag only: a fresh worker process for every group
+
+    def replace(self, **changes):
+        return dataclasses.replace(self, **changes)
+
+
+def resolve_options(args, run_config):
+    """Config ``[run]`` defaults overridden by the flags in ``args`` -> MeasureOptions.
+
+    Config values were checked when the file was loaded; each flag is checked here
+    against the same rules."""
+    values = {}
+    for f in dataclasses.fields(MeasureOptions):
+        default = getattr(run_config, f.name, False)
+        flag = getattr(args, f.name, None)
+        if flag is None or flag is False:
+            values[f.name] = default
+            continue
+        where = flag_name(f.name)
+        if f.name in RULES:
+            check_value(f.name, flag, where)
+        elif f.name == "cpu_affinity":
+            check_cpu_affinity(flag, where)
+        values[f.name] = flag
+    return MeasureOptions(**values)
+
+
+def add_measure_arguments(p):
+    """The flags of every command that measures (run, sweep-resolution, compare-fp16)."""
+    p.add_argument("--device", metavar="NAME", help="local or a [devices.NAME] (default: [run].device)")
+    p.add_argument("--runtimes", action="append", metavar="R[,R]",
+                   help="runtimes to use (default: every runtime the device has)")
+    p.add_argument("--models", nargs="+", metavar="SET|SPEC", help="model sets or specs")
+    p.add_argument("--resolution", type=int, metavar="R")
+    p.add_argument("--batch", type=int, metavar="B")
+    p.add_argument("--trials", type=int, metavar="TS",
+                   help="fixed batches per timed trial (default: sized to --min-trial-s)")
+    p.add_argument("--repeats", type=int, metavar="K",
+                   help="fixed rounds of trials (default: until --target-ci or --max-measure-s)")
+    p.add_argument("--warmup", type=int, metavar="W")
+    p.add_argument("--threads", type=int, metavar="N",
+                   help="runtime threads (0: one fewer than the idle cores, at least 1)")
+    p.add_argument("--cpu-affinity", metavar="auto|none|LIST",
+                   help="cores the worker runs on (auto: the idlest ones, as many as threads)")
+    p.add_argument("--min-trial-s", type=float, metavar="S", help="seconds one timed trial lasts")
+    p.add_argument("--target-ci", type=float, metavar="F",
+                   help="stop when every median's 95%% interval is within +-F (0.01 = 1%%)")
+    p.add_argument("--max-measure-s", type=float, metavar="S",
+                   help="seconds of timed rounds per model at most")
+    p.add_argument("--group-size", type=int, metavar="N", help="models measured together")
+    p.add_argument("--baseline", metavar="SPEC|none",
+                   help="relative times against this model (default: the set's own, e.g. the "
+                        "No-PTA MobileNetV2 for the pta set)")
+    p.add_argument("--timeout", dest="timeout_s", type=float, metavar="S",
+                   help="seconds a measurement may go without progress before it is killed")
+    p.add_argument("--isolate", action="store_true",
+                   help="a fresh worker process for every group of models")
