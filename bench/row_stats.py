@@ -24,8 +24,7 @@ def _latency_columns(latency_ns):
             "latency_ms_p95": percentile(ms, 95), "latency_ms_p99": percentile(ms, 99)}
 
 
-STOP_WHY = {"budget": "the time budget (max_measure_s per model) ran out first",
-            "fixed": "--repeats fixed the number of rounds"}
+STOP_WHY = {"budget": "max_measure_s spent", "fixed": "rounds fixed by --repeats"}
 
 
 def statistic_columns(result, batch, target_ci, stop=""):
@@ -45,21 +44,20 @@ def statistic_columns(result, batch, target_ci, stop=""):
         cols["throughput_ci_low"], cols["throughput_ci_high"] = ci
     if width is None:
         cols["unstable"] = True
-        notes.append("unstable: {} trials are too few for a 95 % interval of the median "
-                     "(needs {})".format(len(per_trial), MIN_ROUNDS))
+        notes.append("unstable: {} trials, too few for a 95 % interval (needs {})".format(
+            len(per_trial), MIN_ROUNDS))
     elif width > target_ci:
         cols["unstable"] = True
-        notes.append("unstable: 95 % interval +-{:.1%} of the median after {} rounds, target "
-                     "+-{:.1%}{}".format(width, len(per_trial), target_ci,
-                                         "; " + STOP_WHY[stop] if stop in STOP_WHY else ""))
+        notes.append("unstable: 95 % interval +-{:.1%} > target +-{:.1%} after {} rounds{}".format(
+            width, target_ci, len(per_trial), " ({})".format(STOP_WHY[stop]) if stop in STOP_WHY
+            else ""))
     else:
         cols["unstable"] = False
     loads = [b for b in result.trial_background if b is not None]
     if loads:
         cols["background_cpu_pct"] = mean(loads)
     if result.dropped:
-        notes.append("{} trial(s) redone: other processes took too much of the cores".format(
-            result.dropped))
+        notes.append("{} trial(s) redone: other processes took the cores".format(result.dropped))
     if result.first_ns is not None:
         cols["first_inference_ms"] = result.first_ns / 1e6
     cols.update(_latency_columns(result.latency_ns))

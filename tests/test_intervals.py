@@ -53,11 +53,12 @@ def test_statistic_columns_stable_and_unstable():
                                            background=[0, 10, 30, None, 0, 0]), 1, 0.01, "budget")
     assert cols["unstable"] is True and cols["trials_dropped"] == 2
     assert cols["background_cpu_pct"] == pytest.approx(8.0)
-    assert "95 % interval +-10.0% of the median after 6 rounds, target +-1.0%" in notes[0]
-    assert "time budget" in notes[0] and "2 trial(s) redone" in notes[1]
+    assert notes[0] == "unstable: 95 % interval +-10.0% > target +-1.0% after 6 rounds " \
+                       "(max_measure_s spent)"
+    assert "2 trial(s) redone" in notes[1]
 
     cols, notes = statistic_columns(result([100, 101]), 1, 0.01, "fixed")
-    assert cols["unstable"] is True and "2 trials are too few" in notes[0]
+    assert cols["unstable"] is True and "2 trials, too few for a 95 % interval" in notes[0]
 
 
 def test_relative_time_pairs_trials_of_the_same_round():

@@ -107,7 +107,7 @@ class MeasuringSession:
         self.opts = resolve_options(args, config.run)
         self.device = None
         self.progress = None
-        self.run_ = None
+        self.runner = None
 
     def run(self, work):
         from bench.devices import open_device
@@ -147,9 +147,9 @@ class MeasuringSession:
         from bench.runner import BenchmarkRun, done_keys
 
         self.progress = Progress(total, self.command)
-        self.run_ = BenchmarkRun(self.device, self.config.export, self.opts, writer or self.writer,
+        self.runner = BenchmarkRun(self.device, self.config.export, self.opts, writer or self.writer,
                                  done_keys(self.previous), self.log, self.progress)
-        return self.run_
+        return self.runner
 
     def guarded(self, body, out=None):
         """``device.setup`` then ``body()`` (the measurements), so that Ctrl-C / SIGTERM or a
@@ -159,7 +159,7 @@ class MeasuringSession:
         device, progress = self.device, self.progress
         resume = "bench {} --device {} --resume --out {}".format(self.command, device.name,
                                                                 out or self.path)
-        kept = lambda: len(self.run_.rows)  # noqa: E731
+        kept = lambda: len(self.runner.rows)  # noqa: E731
         sigterm_as_interrupt()
         try:
             device.setup(self.log)
