@@ -24,7 +24,6 @@ Usage: .venv/bin/python benchmarks/aa_check.py [--runtimes tflite,onnxruntime,to
 
 import argparse
 import csv
-import multiprocessing
 import os
 import subprocess
 import sys
@@ -35,11 +34,6 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BASELINE = "mobilenet_v2:num_classes=2"
 PAPER_SD845 = {"pta:HHH": 1.00, "pta:LHH": 0.87, "pta:HLH": 0.92, "pta:HHL": 0.90,
                "pta:LLL": 0.80, "pta:BBB": 1.07}
-
-
-def spin():
-    while True:
-        pass
 
 
 def bench_run(runtime, out, extra):
@@ -59,17 +53,16 @@ def macs(rows):
 
 def measure(runtime, condition, workdir, extra):
     neighbour = None
-    if condition == "noisy":
-        neighbour = multiprocessing.Process(target=spin, daemon=True)
-        neighbour.start()
+    if condition == "noisy":  # another process spinning on one core
+        neighbour = subprocess.Popen([sys.executable, "-c", "while True: pass"])
         time.sleep(0.5)
     try:
         out = os.path.join(workdir, "aa-{}-{}.csv".format(runtime, condition))
         return bench_run(runtime, out, extra)
     finally:
         if neighbour is not None:
-            neighbour.terminate()
-            neighbour.join()
+            neighbour.kill()
+            neighbour.wait()
 
 
 def main():

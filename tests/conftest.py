@@ -1,3 +1,4 @@
+import contextlib
 import os
 import subprocess
 import sys
@@ -27,3 +28,15 @@ def run_cli(*args, cwd=None, env=None, timeout=300):
 @pytest.fixture
 def cli():
     return run_cli
+
+
+@contextlib.contextmanager
+def spinning(n):
+    """``n`` other processes spinning on a core each (a noisy neighbour), stopped after."""
+    procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n)]
+    try:
+        yield procs
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()

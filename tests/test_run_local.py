@@ -141,31 +141,6 @@ def test_resume_with_groups_measures_the_baseline_again_but_writes_it_once(cli, 
     assert "2 rows already" in res.stderr
 
 
-def test_more_threads_than_idle_cores_is_warned_at_the_start(cli, tmp_path, cache_env):
-    """Every core busy with a spinning neighbour: asking for 2 threads gets a warning."""
-    import multiprocessing
-
-    spinners = [multiprocessing.Process(target=_spin, daemon=True)
-                for _ in range(os.cpu_count() or 1)]
-    for p in spinners:
-        p.start()
-    try:
-        res = cli("run", "--config", cache_env, "--models", "pta:LLL", "--resolution", "64",
-                  "--runtimes", "torch", "--threads", "2", "--out", str(tmp_path / "r.csv"),
-                  "--no-plot", *FAST)
-    finally:
-        for p in spinners:
-            p.terminate()
-    assert res.returncode == 0, res.stderr
-    assert "warning: 2 runtime thread(s) on local but only 0 idle core(s)" in res.stderr
-    assert read_rows(str(tmp_path / "r.csv"))[0]["threads"] == "2"
-
-
-def _spin():
-    while True:
-        pass
-
-
 @pytest.mark.parametrize("args, needle", [
     (["--target-ci", "0"], "--target-ci: 0.0 is out of range: must be > 0 and < 1"),
     (["--min-trial-s", "0"], "--min-trial-s: 0.0 is out of range: must be > 0"),

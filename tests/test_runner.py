@@ -1,7 +1,11 @@
-"""How the runner groups models: bounded size, large models in smaller groups, the baseline
-in every group of its precision (bench.runner.plan_groups)."""
+"""The runner's own decisions: how models are grouped (bounded size, large models in smaller
+groups, the baseline in every group of its precision) and what it says about threads."""
 
-from bench.runner import Item, plan_groups
+import pytest
+
+from bench.config import ExportConfig, RunConfig
+from bench.options import resolve_options
+from bench.runner import BenchmarkRun, Item, plan_groups
 
 
 def item(order, mb=10.0, precision="fp32", baseline=False):
@@ -40,3 +44,31 @@ def test_the_baseline_is_in_every_group_of_its_precision_and_counts_toward_the_s
     measured = [i.order for g in groups for i in g if not i.baseline]
     assert sorted(measured) == sorted(i.order for i in items)
     assert plan_groups([], 8, 1024, [base32]) == []
+
+
+class Device:
+    name = "local"
+
+
+@pytest.mark.parametrize("threads, info, needle", [
+    (2, {"threads": 2, "idle_cpus": 1, "cpu_affinity": "0-1", "allowed": "0-1"},
+     "warning: 2 runtime thread(s) on local but only 1 idle core(s)"),
+    (0, {"threads": 1, "idle_cpus": 0, "cpu_affinity": "1", "allowed": "0-1"},
+     "warning: no idle core on local"),
+    (0, {"threads": 1, "idle_cpus": 2, "cpu_affinity": "1", "allowed": "0-1"},
+     "local: 1 runtime thread(s) on core(s) 1 (2 of the cores 0-1 idle; one left free"),
+    (2, {"threads": 2, "idle_cpus": 2, "cpu_affinity": "0-1", "allowed": "0-1"},
+     "local: 2 runtime thread(s) on core(s) 0-1 (2 of the cores 0-1 idle)"),
+])
+def test_threads_and_cores_are_said_once_at_the_start(tmp_path, threads, info, needle):
+    class Args:
+        pass
+
+    args = Args()
+    args.threads = threads
+    said = []
+    run = BenchmarkRun(Device(), ExportConfig(dir=str(tmp_path)),
+                       resolve_options(args, RunConfig()), writer=None, log=said.append)
+    run._tell_cpus(info)
+    run._tell_cpus(info)  # the next group's: not repeated
+    assert said == [said[0]] and said[0].startswith(needle), said
