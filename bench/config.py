@@ -74,8 +74,6 @@ class RunConfig:
             check_cpu_affinity(self.cpu_affinity, where + ".cpu_affinity")
         except BenchError as exc:
             raise ConfigError(str(exc)) from None
-        if self.resolution is not None:
-            _check_min(self.resolution, 16, where + ".resolution")
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ from bench.errors import BenchError
 
 # name -> (kind, low, low inclusive, high, high inclusive, what it is); None: unbounded
 RULES = {
-    "batch": (int, 1, True, None, True, "batch size"),
+    "resolution": (int, 16, True, 4096, True, "square input resolution in pixels"),
+    "batch": (int, 1, True, 4096, True, "batch size"),
     "trials": (int, 1, True, None, True, "batches per timed trial (fixed)"),
     "repeats": (int, 1, True, None, True, "rounds of trials (fixed)"),
     "warmup": (int, 0, True, None, True, "warm-up runs"),
@@ -62,6 +63,11 @@ def check_value(name, value, where):
         raise BenchError("{}: {!r} is out of range: must be {} ({})".format(
             where, value, _range(low, low_incl, high, high_incl), what))
     return value
+
+
+def pick(flag, default):
+    """A flag's value when it was given (0 included), else the config's."""
+    return default if flag is None else flag
 
 
 def check_cpu_affinity(value, where):

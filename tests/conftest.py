@@ -30,6 +30,20 @@ def cli():
     return run_cli
 
 
+def assert_one_line_error(res, code, *phrases):
+    """A refused command, as a user sees it: exit ``code``, exactly one line on stderr (no
+    traceback) that contains every phrase; returns that line."""
+    lines = res.stderr.strip().splitlines()
+    assert res.returncode == code, "exit {} (expected {}): {}".format(res.returncode, code,
+                                                                     res.stderr)
+    assert "Traceback" not in res.stderr, res.stderr
+    assert len(lines) == 1, "expected one line on stderr, got {}:\n{}".format(len(lines),
+                                                                             res.stderr)
+    for phrase in phrases:
+        assert phrase in lines[0], "{!r} not in {!r}".format(phrase, lines[0])
+    return lines[0]
+
+
 @contextlib.contextmanager
 def spinning(n):
     """``n`` other processes spinning on a core each (a noisy neighbour), stopped after."""

@@ -7,7 +7,7 @@ from bench.cli.cmd_run import exit_code
 from bench.cli.commands import command
 from bench.cli.measuring import MeasuringSession
 from bench.errors import BenchError
-from bench.options import add_measure_arguments
+from bench.options import add_measure_arguments, pick
 from bench.textable import format_table
 
 MEASUREMENTS = "-measurements.csv"
@@ -42,7 +42,7 @@ class CompareCommand:
         return session.run(lambda s: self._measure(args, config, s))
 
     def _measure(self, args, config, session):
-        requests, runtimes, baseline = session.select(args.resolution or config.run.resolution)
+        requests, runtimes, baseline = session.select(pick(args.resolution, config.run.resolution))
         out = session.results_path()
         if out.endswith(MEASUREMENTS):  # --resume found an interrupted comparison's measurements
             out = out[:-len(MEASUREMENTS)] + ".csv"

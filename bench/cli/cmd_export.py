@@ -9,6 +9,7 @@ import time
 
 from bench.cli.commands import command, split_list
 from bench.errors import BenchError
+from bench.options import pick
 
 PRECISIONS = ("fp32", "fp16")
 
@@ -111,8 +112,6 @@ class ExportCommand:
             args.batch = config.run.batch
         if args.batch < 1:
             raise BenchError("--batch must be >= 1, got {}".format(args.batch))
-        if args.resolution is not None and args.resolution < 16:
-            raise BenchError("--resolution must be >= 16, got {}".format(args.resolution))
         progress = Progress(0, "export")
 
         def note(message):
@@ -124,7 +123,7 @@ class ExportCommand:
             raise BenchError("no format can be exported here; install 'bench[onnx]' or "
                              "'bench[tflite]'", exit_code=3)
         requests = select_models(args.models or list(config.run.models), config.sets,
-                                 args.resolution or config.run.resolution)
+                                 pick(args.resolution, config.run.resolution))
         return self._export_all(requests, formats, precisions, args, config, progress, note)
 
     @staticmethod

@@ -5,7 +5,7 @@ import sys
 
 from bench.cli.commands import command
 from bench.cli.measuring import MeasuringSession
-from bench.options import add_measure_arguments
+from bench.options import add_measure_arguments, pick
 from bench.textable import format_table
 
 SUMMARY = ("model", "runtime", "precision", "status", "throughput", "ci", "relative_time",
@@ -57,7 +57,7 @@ class RunCommand:
 
     def _run(self, args, config, session):
         opts = session.opts
-        requests, runtimes, baseline = session.select(args.resolution or config.run.resolution)
+        requests, runtimes, baseline = session.select(pick(args.resolution, config.run.resolution))
         path = session.results_path()
         session.open_results(path)
         extra = 1 if baseline is not None and baseline not in requests else 0

@@ -6,7 +6,7 @@ import sys
 from bench.cli.commands import command, split_list
 from bench.cli.measuring import MeasuringSession
 from bench.errors import BenchError
-from bench.options import add_measure_arguments
+from bench.options import add_measure_arguments, check_value
 from bench.textable import format_table
 
 
@@ -23,9 +23,7 @@ def parse_resolutions(values):
         except ValueError:
             raise BenchError("--resolutions: {!r} is not an integer (e.g. "
                              "--resolutions 112,224,448)".format(item)) from None
-        if r < 16:
-            raise BenchError("--resolutions: {} is too small (>= 16)".format(r))
-        out.append(r)
+        out.append(check_value("resolution", r, "--resolutions"))
     return sorted(set(out))  # ascending: a model stops at the first resolution it fails
 
 

@@ -6,6 +6,7 @@ GPU, binary, device); 130 interrupted.
 """
 
 import argparse
+import os
 import sys
 
 from bench import __version__
@@ -54,6 +55,8 @@ def _one_line(exc):
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.debug:  # seen by this process and its workers: tool logs are shown, not captured
+        os.environ["BENCH_DEBUG"] = "1"
     try:
         config = load_config(args.config)
         return args.handler().run(args, config) or 0
@@ -63,8 +66,6 @@ def main(argv=None):
         print("bench: error: {}".format(_one_line(exc)), file=sys.stderr)
         return exc.exit_code
     except BrokenPipeError:  # e.g. `bench models --format csv | head`
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except KeyboardInterrupt:

@@ -25,6 +25,9 @@ def select_models(items, user_sets=None, resolution=None):
     ``resolution`` (from the CLI or config) overrides; otherwise a set's own default
     applies, then the model entry's (224; PTA: 128).
     """
+    from bench.options import check_value
+
+    check_value("resolution", resolution, "--resolution")
     requests, seen = [], set()
     for item in items:
         found = get_set(item, user_sets)
