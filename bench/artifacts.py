@@ -24,7 +24,7 @@ from bench.formats import get_format
 from bench.formats.base import ExportFailed
 from bench.formats.derived import DerivedFormat
 from bench.formats.tools import dist_version, one_line
-from bench.fileutil import sha256_file
+from bench.fileutil import FULL, sha256_file, write_problem
 from bench.parity import check_parity
 
 MANIFEST = "manifest.json"
@@ -60,10 +60,16 @@ def sanitize(name, limit=80):
 
 
 def checkpoint_digest(spec):
-    """sha256 of the spec's checkpoint file (weights are part of the content), or None."""
+    """sha256 of the spec's checkpoint file (weights are part of the content), or None.
+
+    A missing, unreadable or non-file path is the checkpoint loader's one-line SpecError
+    (whether the bytes are a state dict is checked when the model is built)."""
+    from bench.models.checkpoint import check_file
+
     path = spec.kwargs.get("checkpoint")
     if path is None:
         return None
+    check_file(path)
     try:
         return sha256_file(str(path))
     except OSError as exc:
@@ -214,7 +220,7 @@ def _call_format(plan, built, example, source, tmp):
         raise ExportFailed("{}: {}".format(plan.label, exc)) from exc
 
 
-def _record_failure(plan, directory, error, family):
+def _record_failure(plan, directory, error, family, tool_output=""):
     """A ``failed`` manifest: the reason stays on disk; it is never a cache hit.
 
     Where the directory cannot be written (often the very failure being recorded),
@@ -222,6 +228,8 @@ def _record_failure(plan, directory, error, family):
     """
     manifest = _base_manifest(plan)
     manifest.update(status="failed", error=str(error), family=family)
+    if tool_output:  # what the converter printed (shown live only with --debug)
+        manifest["tool_output"] = tool_output[-8000:]
     try:
         os.makedirs(directory, exist_ok=True)
         write_json_atomic(os.path.join(directory, MANIFEST), manifest)
@@ -229,7 +237,14 @@ def _record_failure(plan, directory, error, family):
         pass
 
 
+def _with_tail(message, capture):
+    """``message`` plus the end of what the tools printed, still one line."""
+    tail = capture.tail()
+    return "{} (tool output ended: {})".format(message, tail) if tail else message
+
+
 def _export(plan, export_config, log):
+    from bench.capture import Capture
     from bench.errors import BenchError
     from bench.models import build_model
 
@@ -237,8 +252,13 @@ def _export(plan, export_config, log):
     directory, path = plan.directory(root), plan.path(root)
     tmp = os.path.join(directory, ".model.part-{}{}".format(os.getpid(), plan.format.suffix))
     family = None
+    # What the converters and runtimes print (C++ logs included) is kept out of the user's
+    # way and shown with --debug; a failure's message carries its end. Log lines and the
+    # source artifact's own export stay outside the capture.
+    quiet = Capture()
     try:
-        built = build_model(plan.request.spec, plan.seed)
+        with quiet:
+            built = build_model(plan.request.spec, plan.seed)
         family = built.family
         example = built.example_input(plan.request.resolution, plan.batch, plan.seed)
         source = None
@@ -249,21 +269,22 @@ def _export(plan, export_config, log):
         os.makedirs(directory, exist_ok=True)
         log("exporting {}".format(plan.label))
         start = time.perf_counter()
-        details = _call_format(plan, built, example, source, tmp)
+        with quiet:
+            details = _call_format(plan, built, example, source, tmp)
         seconds = time.perf_counter() - start
         os.replace(tmp, path)
         atol = export_config.parity_atol_fp16 if plan.precision == "fp16" else \
             export_config.parity_atol_fp32
-        parity = check_parity(plan.format, path, plan.precision, built, example, atol)
+        with quiet:
+            parity = check_parity(plan.format, path, plan.precision, built, example, atol)
     except BenchError:  # bad input (e.g. a checkpoint that does not fit): not an export failure
         raise
-    except ExportFailed as exc:
-        _record_failure(plan, directory, exc, family)
-        raise
-    except Exception as exc:  # noqa: BLE001 - becomes the row's one-line error
-        failure = ExportFailed("{} export failed: {}".format(plan.label, one_line(exc)))
-        _record_failure(plan, directory, failure, family)
-        raise failure from exc
+    except Exception as exc:  # noqa: BLE001 - sorted below: a full disk, or the export's failure
+        full = _disk_full(exc)
+        if full is not None:  # not this model's fault: every export would fail the same way
+            raise write_problem(directory, full, "write exports to",
+                                elsewhere="[export].dir") from None
+        _failed(plan, directory, family, quiet, exc)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
@@ -276,11 +297,37 @@ def _export(plan, export_config, log):
                                             "precision": source.manifest["precision"],
                                             "key": source.key,
                                             "path": os.path.relpath(source.path, directory)})
-    write_json_atomic(os.path.join(directory, MANIFEST), manifest)
+    try:
+        write_json_atomic(os.path.join(directory, MANIFEST), manifest)
+    except OSError as exc:
+        raise write_problem(os.path.join(directory, MANIFEST), exc,
+                            elsewhere="[export].dir") from None
     log("exported {} in {:.1f}s: {}".format(plan.label, seconds, path))
     if not parity["ok"]:
         log("warning: {} parity miss: {}".format(plan.label, describe_parity(parity)))
     return Artifact(path, manifest, False, plan.key)
+
+
+def _disk_full(exc):
+    """The OSError saying the disk is full somewhere in ``exc``'s chain, or None."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, OSError) and exc.errno in FULL:
+            return exc
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return None
+
+
+def _failed(plan, directory, family, quiet, exc):
+    """Record and raise the ExportFailed for ``exc`` (the row's one-line error)."""
+    if isinstance(exc, ExportFailed):
+        failure = ExportFailed(_with_tail(str(exc), quiet))
+    else:
+        failure = ExportFailed(_with_tail("{} export failed: {}".format(plan.label, one_line(exc)),
+                                          quiet))
+    _record_failure(plan, directory, failure, family, quiet.text)
+    raise failure from exc
 
 
 def describe_parity(parity):

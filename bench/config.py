@@ -6,6 +6,7 @@ file and the key. CLI flags only override what is loaded here.
 
 import dataclasses
 import os
+import re
 import sys
 import typing
 from dataclasses import dataclass, field
@@ -30,6 +31,48 @@ def _check_choice(value, choices, where):
 def _check_min(value, minimum, where):
     if value < minimum:
         raise ConfigError("{}: {!r} must be >= {}".format(where, value, minimum))
+
+
+def _check_range(value, low, high, where, what, low_inclusive=True):
+    """The phrasing of :func:`bench.options.check_value`: value, valid range, what it is."""
+    above = value >= low if low_inclusive else value > low
+    if not (above and (high is None or value <= high)) or value != value:
+        bounds = "{} {}".format(">=" if low_inclusive else ">", low)
+        if high is not None:
+            bounds += " and <= {}".format(high)
+        raise ConfigError("{}: {!r} is out of range: must be {} ({})".format(
+            where, value, bounds, what))
+
+
+# ONNX opsets torch's exporter writes: torch.onnx._constants.ONNX_MIN_OPSET/ONNX_MAX_OPSET
+# of the pinned torch (2.13); kept here because importing torch takes seconds, and checked
+# against torch by tests/test_config.py. Opsets above the TorchScript exporter's maximum
+# (20) are written by the dynamo exporter (bench/formats/onnx.py).
+ONNX_MIN_OPSET = 7
+ONNX_MAX_OPSET = 23
+
+# Names that end up in file paths (results/run-DEVICE-TIME.csv) and on command lines:
+# [devices.NAME], [run].device, [sets] NAME.
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
+NAME_RULE = ("letters, digits, '_', '-' and '.', starting with a letter, digit or '_', "
+             "at most 64 characters")
+
+
+def check_name(name, where):
+    """ConfigError unless ``name`` (a device or set name) matches :data:`NAME_PATTERN`."""
+    if not isinstance(name, str) or not NAME_PATTERN.match(name):
+        raise ConfigError("{}: name {!r} is not allowed: use {}".format(where, name, NAME_RULE))
+    return name
+
+
+def _check_specs(specs, where, what):
+    """A list of model sets/specs: at least one, none empty."""
+    if not specs:
+        raise ConfigError("{}: must list at least one model or set{}".format(where, what))
+    for i, item in enumerate(specs):
+        if not item.strip():
+            raise ConfigError("{}[{}]: empty string; give a set name or a model spec, e.g. "
+                              "\"resnet18\"".format(where, i))
 
 
 @dataclass(frozen=True)
@@ -64,6 +107,8 @@ class RunConfig:
         from bench.options import RULES, check_cpu_affinity, check_value
 
         _check_choice(self.precision, ("fp32", "fp16"), where + ".precision")
+        check_name(self.device, where + ".device")
+        _check_specs(self.models, where + ".models", ", e.g. models = [\"pta\"]")
         for key in RULES:
             if hasattr(self, key):
                 try:
@@ -88,8 +133,13 @@ class ExportConfig:
     parity_atol_fp16: float = 5e-2
 
     def validate(self, where):
-        _check_min(self.onnx_opset, 7, where + ".onnx_opset")
+        _check_range(self.onnx_opset, ONNX_MIN_OPSET, ONNX_MAX_OPSET, where + ".onnx_opset",
+                     "ONNX opsets torch's exporter writes; 13 for TensorRT 8.x on JetPack 4.6")
         _check_min(self.trt_workspace_mb, 16, where + ".trt_workspace_mb")
+        for key in ("parity_atol_fp32", "parity_atol_fp16"):
+            _check_range(getattr(self, key), 0, None, "{}.{}".format(where, key),
+                         "largest absolute difference from eager PyTorch that passes parity",
+                         low_inclusive=False)
 
 
 @dataclass(frozen=True)
@@ -175,6 +225,7 @@ def _build_devices(table, where):
     devices = {}
     for name, dev in table.items():
         dwhere = "{}.{}".format(where, name)
+        check_name(name, dwhere)
         if not isinstance(dev, dict):
             raise ConfigError("{}: expected a table".format(dwhere))
         if "password" in dev or "passphrase" in dev:
@@ -192,6 +243,16 @@ def _build_devices(table, where):
     return devices
 
 
+def _build_sets(table, where):
+    """``[sets]``: name -> model sets/specs; names as device names, lists not empty."""
+    sets = _convert(table, Dict[str, Tuple[str, ...]], where)
+    for name, specs in sets.items():
+        swhere = "{}.{}".format(where, name)
+        check_name(name, swhere)
+        _check_specs(specs, swhere, "")
+    return sets
+
+
 def parse_config(data, path):
     """Build a :class:`Config` from an already-parsed TOML document."""
     known = {"run": RunConfig, "export": ExportConfig}
@@ -201,7 +262,7 @@ def parse_config(data, path):
         if key in known:
             kwargs[key] = build_dataclass(known[key], value, where)
         elif key == "sets":
-            kwargs[key] = _convert(value, Dict[str, Tuple[str, ...]], where)
+            kwargs[key] = _build_sets(value, where)
         elif key == "devices":
             kwargs[key] = _build_devices(value, "{}: [devices]".format(path))
         else:
@@ -223,6 +284,10 @@ def load_config(path=None):
             data = tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError("{}: not valid TOML: {}".format(path, exc)) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError("{}: not UTF-8 text (byte 0x{:02x} at offset {}); TOML must be "
+                          "UTF-8: save the file as UTF-8".format(path, exc.object[exc.start],
+                                                          exc.start)) from None
     except OSError as exc:
         raise ConfigError("{}: cannot read: {}".format(path, exc.strerror)) from None
     return parse_config(data, path)

@@ -2,12 +2,17 @@
 
 Each row is written with a single ``write`` on an ``O_APPEND`` descriptor and then
 ``fsync``-ed, so a run killed at any moment leaves only complete rows. On reopen
-a torn last line (power loss) is cut off before appending.
+a torn last line (power loss) is cut off before appending. One process writes a file
+at a time (a lock), and a full disk never leaves a torn row.
 """
 
 import csv
+import errno
 import io
 import os
+
+from bench.errors import EnvironmentProblem
+from bench.fileutil import write_problem
 
 # The documented column set (README "Result columns"). Order is the file's order.
 COLUMNS = (
@@ -80,7 +85,7 @@ def _repair_torn_tail(path):
 
 def read_rows(path):
     """All complete rows of a results CSV as dicts (a torn last line is ignored)."""
-    with open(path, newline="") as fh:
+    with open(path, newline="", encoding="utf-8-sig") as fh:
         text = fh.read()
     if text and not text.endswith("\n"):
         text = text[:text.rfind("\n") + 1]
@@ -88,39 +93,77 @@ def read_rows(path):
 
 
 class ResultsWriter:
-    """Append-only writer; ``write(row)`` makes the row durable before returning."""
+    """Append-only writer; ``write(row)`` makes the row durable before returning.
+
+    A results file has one writer at a time: the writer holds an exclusive ``flock`` on
+    it, and a second bench process (another ``--resume`` of the same file, say) is
+    refused with the holder's pid and command, instead of measuring the same keys at the
+    same time and slowing both. A write that fails (a full disk) cuts back whatever part
+    of the row reached the file, so it holds only complete rows, and says how to go on.
+    """
 
     def __init__(self, path, columns=COLUMNS):
         self.path = path
         self.columns = tuple(columns)
+        self._fd = None
         parent = os.path.dirname(os.path.abspath(path))
-        os.makedirs(parent, exist_ok=True)
-        exists = os.path.exists(path) and os.path.getsize(path) > 0
-        if exists:
-            _repair_torn_tail(path)
-            with open(path, newline="") as fh:
-                header = next(csv.reader(fh), None)
-            if header and tuple(header) != self.columns:
-                raise ValueError("{} has other columns (written by another bench version or "
-                                 "command); pass a new --out file".format(path))
-            exists = bool(header)
-        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.makedirs(parent, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise write_problem(path, exc, "write results to") from None
+        try:
+            self._lock(fd)
+            exists = os.fstat(fd).st_size > 0
+            if exists:
+                _repair_torn_tail(path)
+                with open(path, newline="", encoding="utf-8-sig") as fh:
+                    header = next(csv.reader(fh), None)
+                if header and tuple(header) != self.columns:
+                    raise ValueError("{} has other columns (written by another bench version or "
+                                     "command); pass a new --out file".format(path))
+                exists = bool(header)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
         if not exists:
             self._write(",".join(self.columns) + "\n")
 
+    def _lock(self, fd):
+        import fcntl
+
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _read_holder(self.path)
+            raise EnvironmentProblem("{} is being written by another bench{}; wait for it to "
+                                     "finish (or stop it), or pass another --out".format(
+                                         self.path, " ({})".format(holder) if holder else ""))
+        _write_holder(self.path)
+
     def _write(self, line):
         data = line.encode("utf-8")
-        written = os.write(self._fd, data)
-        if written != len(data):  # O_APPEND regular-file writes are not split in practice
-            raise OSError("short write to {}".format(self.path))
-        os.fsync(self._fd)
+        size = os.fstat(self._fd).st_size
+        try:
+            written = os.write(self._fd, data)
+            if written != len(data):  # O_APPEND writes are not split unless the disk is full
+                raise OSError(errno.ENOSPC, "No space left on device (short write)")
+            os.fsync(self._fd)
+        except OSError as exc:
+            try:
+                os.ftruncate(self._fd, size)  # no torn row: the file ends with a complete one
+            except OSError:
+                pass  # _repair_torn_tail cuts it when the file is opened again
+            raise write_problem(self.path, exc) from None
 
     def write(self, row):
         self._write(format_row(row, self.columns))
 
     def close(self):
         if self._fd is not None:
-            os.close(self._fd)
+            _remove_holder(self.path)
+            os.close(self._fd)  # releases the lock
             self._fd = None
 
     def __enter__(self):
@@ -128,3 +171,37 @@ class ResultsWriter:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def _holder_path(path):
+    return path + ".writer"
+
+
+def _write_holder(path):
+    """Who holds the lock (for the message a second writer gets); best effort."""
+    import socket
+    import sys
+    import time
+
+    try:
+        with open(_holder_path(path), "w") as fh:
+            fh.write("pid {} on {}, since {}: {}\n".format(
+                os.getpid(), socket.gethostname(), time.strftime("%H:%M:%S"),
+                " ".join(["bench"] + sys.argv[1:])[:200]))
+    except OSError:
+        pass
+
+
+def _read_holder(path):
+    try:
+        with open(_holder_path(path)) as fh:
+            return fh.read().strip()
+    except OSError:
+        return ""
+
+
+def _remove_holder(path):
+    try:
+        os.remove(_holder_path(path))
+    except OSError:
+        pass

@@ -44,6 +44,19 @@ def assert_one_line_error(res, code, *phrases):
     return lines[0]
 
 
+def assert_stopped_with(res, code, *phrases):
+    """A command that stopped part-way: exit ``code``, no traceback, and its last line on
+    stderr is the one-line error containing every phrase (its log comes before); returns it."""
+    lines = res.stderr.strip().splitlines()
+    assert res.returncode == code, "exit {} (expected {}): {}".format(res.returncode, code,
+                                                                     res.stderr)
+    assert "Traceback" not in res.stderr, res.stderr
+    assert lines and lines[-1].startswith("bench: error: "), res.stderr
+    for phrase in phrases:
+        assert phrase in lines[-1], "{!r} not in {!r}".format(phrase, lines[-1])
+    return lines[-1]
+
+
 @contextlib.contextmanager
 def spinning(n):
     """``n`` other processes spinning on a core each (a noisy neighbour), stopped after."""

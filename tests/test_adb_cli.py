@@ -155,8 +155,8 @@ def test_phone_vanishing_mid_run_keeps_rows_and_resume_completes(cli, phone, tmp
     message = err.strip().splitlines()[-1]
     assert "Traceback" not in err
     assert re.match(r"bench: error: adb: phone 127\.0\.0\.1:\d+ \(phone\) is (offline|not listed)", message), message
-    assert "1 rows kept in {}".format(out) in message
-    assert "continue with: bench run --device phone --resume --out {}".format(out) in message
+    assert "1 rows in {} (1 from this run)".format(out) in message
+    assert "continue with: bench run --config {} --resume --out {}".format(cfg, out) in message
     assert [r["status"] for r in read_rows(str(out))] == ["ok"]
 
     assert device.reappear() == "device"
@@ -190,7 +190,7 @@ def test_unauthorized_and_offline_phones_are_one_line_with_the_fix(cli, make_adb
     assert line.startswith("bench: error: adb: phone {} (phone) is {}".format(device.serial, mode))
     assert needle in line and len(res.stderr.strip().splitlines()) <= 2, res.stderr
     res = cli("doctor", "--config", cfg, "--device", "phone")
-    assert res.returncode == 1
+    assert res.returncode == 3
     assert "FAIL device: adb: phone {} (phone) is {}".format(device.serial, mode) in res.stdout
     assert needle in res.stdout
 
@@ -204,7 +204,7 @@ def test_missing_adb_executable(cli, export_dir, tmp_path):
     assert "adb executable '{}' not found; install Android platform-tools".format(
         tmp_path / "no such adb") in line
     res = cli("doctor", "--config", cfg, "--device", "phone")
-    assert res.returncode == 1 and "FAIL adb: adb executable" in res.stdout
+    assert res.returncode == 3 and "FAIL adb: adb executable" in res.stdout
 
 
 def test_missing_benchmark_binary_is_a_failed_row_with_the_phones_message(cli, phone, tmp_path):
@@ -221,7 +221,7 @@ def test_missing_benchmark_binary_is_a_failed_row_with_the_phones_message(cli, p
     assert "/data/local/tmp/nowhere/benchmark_model" in error and "set benchmark_binary" in error
     assert rows[0]["delegate"] == "xnnpack" and rows[0]["thermal_status_after"] == "0"
     res = cli("doctor", "--config", cfg, "--device", "phone")
-    assert res.returncode == 1 and "FAIL benchmark binary: benchmark_model not found" in res.stdout
+    assert res.returncode == 3 and "FAIL benchmark binary: benchmark_model not found" in res.stdout
 
 
 def test_hostile_paths_stay_quoted(cli, phone, tmp_path):

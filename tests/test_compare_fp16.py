@@ -3,6 +3,7 @@
 import csv
 
 import pytest
+from conftest import assert_one_line_error
 
 from bench.analysis.fp16 import COLUMNS, pair_rows
 
@@ -78,15 +79,65 @@ def test_cli_from_csvs_writes_csv_and_plot(cli, tmp_path):
 @pytest.mark.parametrize("content, needle", [
     (None, "results CSV {} not found"),
     ("model,throughput\nx,1\n", "lacks columns precision, status"),
+    ("", "results CSV {} is empty"),
+    (",".join(HEADER) + "\n", "results CSV {} has a header but no rows"),
+    (b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03", "results CSV {} is a binary file"),
+    ("dir", "results CSV {} is a directory"),
 ])
 def test_cli_bad_input_is_one_line(cli, tmp_path, content, needle):
     path = tmp_path / "in.csv"
-    if content is not None:
-        path.write_text(content)
+    if content == "dir":
+        path.mkdir()
+    elif content is not None:
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
     res = cli("compare-fp16", "--from", str(path))
-    assert res.returncode == 2, res.stderr
-    assert needle.format(path) in res.stderr
-    assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.stderr
+    assert_one_line_error(res, 2, needle.format(path))
+
+
+def test_cli_accepts_a_spreadsheet_csv_with_bom_and_crlf(cli, tmp_path):
+    text = open(_write(tmp_path / "plain.csv", ROWS)).read().replace("\n", "\r\n")
+    src = tmp_path / "sheet.csv"
+    src.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    res = cli("compare-fp16", "--from", str(src), "--no-plot")
+    assert res.returncode == 0, res.stderr
+    with open(tmp_path / "sheet-fp16.csv") as fh:
+        by = {r["model"]: r for r in csv.DictReader(fh)}
+    assert float(by["resnet18"]["ratio"]) == pytest.approx(160 / 70, rel=1e-5)
+
+
+@pytest.mark.parametrize("value, problem", [("inf", "is not a finite number"),
+                                            ("-inf", "is not a finite number"),
+                                            ("nan", "is not a finite number"),
+                                            ("abc", "is not a number")])
+def test_cli_refuses_a_throughput_that_is_not_a_number(cli, tmp_path, value, problem):
+    rows = list(ROWS)
+    rows[2] = _row("mobilenet_v2", "mobilenet_v2", "fp32", value)  # line 4
+    src = _write(tmp_path / "run.csv", rows)
+    res = cli("compare-fp16", "--from", src, "--no-plot")
+    assert_one_line_error(res, 2, "{} line 4: throughput {!r} {}".format(src, value, problem))
+    assert "-inf" not in res.stdout and not (tmp_path / "run-fp16.csv").exists()
+
+
+def test_cli_without_fp16_rows_says_what_to_do(cli, tmp_path):
+    src = _write(tmp_path / "run.csv", [r for r in ROWS if r[6] == "fp32"])
+    res = cli("compare-fp16", "--from", src)
+    assert_one_line_error(res, 2, src, "no fp16 rows", "bench run --precision fp16")
+
+
+def test_a_fine_row_never_gets_no_reason_given_and_ratios_are_finite():
+    # rows not read through read_table (e.g. the measuring path): junk is a failed side
+    pairs = {p["model"]: p for p in pair_rows(_dicts([
+        _row("a", "f", "fp32", "abc"), _row("a", "f", "fp16", 10),
+        _row("b", "f", "fp32", "-inf"), _row("b", "f", "fp16", 10),
+        _row("c", "f", "fp32", 10), _row("c", "f", "fp16", "", "failed", ""),
+        _row("d", "f", "fp32", 1e-300), _row("d", "f", "fp16", 1e300)]))}
+    assert all(p["ratio"] is None for p in pairs.values())
+    assert pairs["a"]["status"] == "failed"
+    assert pairs["a"]["notes"] == "fp32 row is ok but its throughput 'abc' is not a number > 0"
+    assert pairs["b"]["throughput_fp32"] is None and pairs["b"]["status"] == "failed"
+    assert pairs["c"]["notes"] == "fp16 failed: no error recorded"
+    assert pairs["d"]["status"] == "failed" and "no finite ratio" in pairs["d"]["notes"]
+    assert not any("no reason given" in p["notes"] for p in pairs.values())
 
 
 def test_cli_measures_both_precisions_unsupported_fp16_is_listed(cli, tmp_path):

@@ -51,6 +51,21 @@ def test_no_file_no_flag_gives_defaults(tmp_path, monkeypatch):
     ("[run]\ngroup_size = 0\n", "[run].group_size: 0 is out of range: must be >= 1 and <= 64"),
     ("[run]\ncpu_affinity = \"big\"\n", "[run].cpu_affinity: 'big' is not \"auto\""),
     ("[run]\nunstable_cv = 0.05\n", "unknown key 'unstable_cv'"),
+    ("[run]\nmodels = []\n", "[run].models: must list at least one model or set"),
+    ("[run]\nmodels = [\" \"]\n", "[run].models[0]: empty string"),
+    ("[run]\ndevice = \"lab/nano\"\n", "[run].device: name 'lab/nano' is not allowed: use "
+                                         "letters, digits, '_', '-' and '.'"),
+    ("[export]\nonnx_opset = 99\n",
+     "[export].onnx_opset: 99 is out of range: must be >= 7 and <= 23"),
+    ("[export]\nonnx_opset = 6\n", "[export].onnx_opset: 6 is out of range"),
+    ("[export]\nparity_atol_fp16 = 0\n", "[export].parity_atol_fp16: 0.0 is out of range: "
+                                         "must be > 0"),
+    ("[sets]\n\"a/b\" = [\"resnet18\"]\n", "[sets].a/b: name 'a/b' is not allowed"),
+    ("[sets]\n\".hidden\" = [\"resnet18\"]\n", "name '.hidden' is not allowed"),
+    ("[sets]\nmine = []\n", "[sets].mine: must list at least one model or set"),
+    ("[devices.\"../up\"]\nkind = \"ssh\"\nhost = \"x\"\n",
+     "[devices].../up: name '../up' is not allowed"),
+    ("[devices.\"my nano\"]\nkind = \"ssh\"\nhost = \"x\"\n", "name 'my nano' is not allowed"),
 ])
 def test_bad_config_names_file_and_key(tmp_path, text, needle):
     path = write(tmp_path, text)
@@ -59,6 +74,30 @@ def test_bad_config_names_file_and_key(tmp_path, text, needle):
     assert needle in str(err.value)
     assert path in str(err.value)
     assert "\n" not in str(err.value)
+
+
+def test_good_names_are_accepted(tmp_path):
+    cfg = load_config(write(tmp_path, '[sets]\n"my-set_2.v1" = ["resnet18"]\n'
+                                      '[devices."nano-2_b.lab"]\nkind = "ssh"\nhost = "x"\n'))
+    assert list(cfg.sets) == ["my-set_2.v1"] and list(cfg.devices) == ["nano-2_b.lab"]
+
+
+def test_non_utf8_config_is_one_line(tmp_path):
+    path = tmp_path / "bench.toml"
+    path.write_bytes(b"# caf\xe9\n[run]\nbatch = 1\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(str(path))
+    assert str(err.value) == ("{}: not UTF-8 text (byte 0xe9 at offset 5); TOML must be UTF-8: "
+                              "save the file as UTF-8".format(path))
+
+
+def test_onnx_opset_bounds_are_those_of_the_pinned_torch():
+    from torch.onnx import _constants
+
+    from bench import config
+
+    assert (config.ONNX_MIN_OPSET, config.ONNX_MAX_OPSET) == (_constants.ONNX_MIN_OPSET,
+                                                              _constants.ONNX_MAX_OPSET)
 
 
 def test_missing_explicit_file():

@@ -3,6 +3,7 @@
 import csv
 
 import pytest
+from conftest import assert_one_line_error
 
 from bench.analysis import estimator
 from bench.analysis.estimate_run import estimate
@@ -117,16 +118,30 @@ def test_cli_derives_family_and_params_from_the_registry(cli, tmp_path):
     ("model,speed\nx,1\n", "lacks column throughput"),
     ("model,throughput,family,params_m\na,1,A,1\nb,2,A,2\n", "family A has 2 landmarks; the fit "
                                                              "needs at least 3"),
-    ("model,throughput,family,params_m\na,fast,A,1\n", "line 2: throughput 'fast' is not a number"),
+    ("model,throughput,family,params_m\na,fast,A,1\n", "{} line 2: throughput 'fast' is not a "
+                                                       "number"),
+    ("model,throughput,family,params_m\na,1,A,1\n\nb,2,A,-inf\n", "{} line 4: params_m '-inf' "
+                                                                  "is not a finite number"),
+    ("model,throughput,family,params_m\n,1,A,1\n", "{} line 2: model is empty"),
+    ("", "landmarks CSV {} is empty"),
+    (b"\x00\x01\x02binary", "landmarks CSV {} is a binary file"),
+    ("dir", "landmarks CSV {} is a directory"),
 ])
 def test_cli_bad_input_is_one_line(cli, tmp_path, content, needle):
     path = tmp_path / "L.csv"
-    if content is not None:
-        path.write_text(content)
+    if content == "dir":
+        path.mkdir()
+    elif content is not None:
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
     res = cli("estimate", "--landmarks", str(path))
-    assert res.returncode == 2, res.stderr
-    assert needle.format(path) in res.stderr
-    assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.stderr
+    assert_one_line_error(res, 2, needle.format(path))
+
+
+def test_cli_test_csv_is_checked_like_the_landmarks(cli, tmp_path):
+    lm = _write(tmp_path / "L.csv", [("a{}".format(p), A(p), "A", p) for p in (1, 2, 4, 8)])
+    test = _write(tmp_path / "T.csv", [("a3", "nan", "A", 3)])
+    res = cli("estimate", "--landmarks", lm, "--test", test, "--no-plot")
+    assert_one_line_error(res, 2, "{} line 2: throughput 'nan' is not a finite number".format(test))
 
 
 RUN_COLUMNS = ("device", "model", "family", "params_m", "runtime", "precision", "resolution",
@@ -153,3 +168,21 @@ def test_cli_from_results_selects_one_configuration_and_plots(cli, tmp_path):
         test = [r for r in csv.DictReader(fh) if r["role"] == "test"]
     assert float(test[0]["abs_error"]) < 1e-3
     assert (tmp_path / "run-estimate.png").stat().st_size > 1000
+
+
+@pytest.mark.parametrize("value, problem", [("inf", "is not a finite number"),
+                                            ("-inf", "is not a finite number"),
+                                            ("nan", "is not a finite number"),
+                                            ("abc", "is not a number")])
+def test_cli_from_results_refuses_a_throughput_that_is_not_a_number(cli, tmp_path, value,
+                                                                     problem):
+    rows = [("local", name, "resnet", p, "onnxruntime", "fp32", 64, 1, B(p), "ok")
+            for name, p in (("resnet18", 11.69), ("resnet34", 21.8), ("resnet50", 25.56))]
+    rows.insert(1, ("local", "resnet101", "resnet", 44.55, "onnxruntime", "fp32", 64, 1, value,
+                    "ok"))  # line 3
+    rows.append(("local", "resnet152", "resnet", 60.19, "onnxruntime", "fp32", 64, 1, "",
+                 "crashed"))  # no throughput: fine on a row that is not ok
+    run = _write(tmp_path / "run.csv", rows, RUN_COLUMNS)
+    res = cli("estimate", "--from-results", run, "--no-plot")
+    assert_one_line_error(res, 2, "{} line 3: throughput {!r} {}".format(run, value, problem))
+    assert not (tmp_path / "run-estimate.csv").exists()

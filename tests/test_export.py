@@ -100,13 +100,15 @@ def test_onnx_opset_is_configurable_and_checked(fresh_config):
     import onnx
 
     req = request(FAST, 32)
-    for opset in (13, 11):
+    for opset, exporter in ((13, "torchscript"), (11, "torchscript"), (21, "dynamo")):
         cfg = dataclasses.replace(fresh_config, onnx_opset=opset)
         art = get_artifact(req, "onnx", "fp32", 1, cfg)
         model = onnx.load(art.path)
         onnx.checker.check_model(model)
         assert [o.version for o in model.opset_import if o.domain in ("", "ai.onnx")] == [opset]
         assert art.manifest["options"] == {"onnx_opset": opset} and art.parity["ok"]
+        # above the TorchScript exporter's maximum (20) the dynamo exporter writes it
+        assert art.manifest["details"]["exporter"] == exporter
 
 
 # -- the cache ---------------------------------------------------------------------------------
@@ -216,6 +218,31 @@ def test_export_error_is_one_line_export_failed_and_recorded(fresh_config, monke
     assert not art.cached and art.parity["ok"]
 
 
+def test_a_failed_export_carries_the_end_of_the_tool_output(fresh_config, monkeypatch, capfd):
+    fmt = FORMATS.get("torchscript")
+
+    def noisy(*a, **k):
+        os.write(2, b"W0000 converter.cc:1] starting\n")  # C/C++ logging, past sys.stderr
+        print("converter progress 3/3")
+        os.write(2, b"E0000 converter.cc:9] op 'frobnicate' is not supported\n")
+        raise RuntimeError("conversion failed")
+
+    monkeypatch.setattr(fmt, "export", noisy)
+    req = request(FAST, 32)
+    with pytest.raises(ExportFailed) as info:
+        get_artifact(req, "torchscript", "fp32", 1, fresh_config)
+    message = str(info.value)
+    assert "\n" not in message and "RuntimeError: conversion failed" in message
+    assert message.endswith("(tool output ended: W0000 converter.cc:1] starting | converter "
+                            "progress 3/3 | E0000 converter.cc:9] op 'frobnicate' is not "
+                            "supported)"), message
+    out, err = capfd.readouterr()
+    assert "frobnicate" not in out + err  # kept for the message, not shown
+    plan = plan_artifact(req, "torchscript", "fp32", 1, fresh_config)
+    with open(os.path.join(plan.directory(fresh_config.dir), MANIFEST)) as fh:
+        assert "op 'frobnicate'" in json.load(fh)["tool_output"]
+
+
 def test_parity_miss_is_recorded_and_logged_not_raised(fresh_config):
     import dataclasses
 
@@ -275,7 +302,11 @@ def test_cli_exports_then_reuses_the_cache(cli, tmp_path):
     (["--formats", "onx"], "unknown format 'onx' (did you mean: onnx?)"),
     (["--formats", "eager", "--precision", "fp8"], "unknown precision 'fp8'"),
     (["--formats", "eager", "--models", "resnett18"], "unknown model 'resnett18'"),
-    (["--formats", "eager", "--batch", "0"], "--batch must be >= 1"),
+    (["--formats", "eager", "--batch", "0"],
+     "--batch: 0 is out of range: must be >= 1 and <= 4096"),
+    (["--formats", ","], "--formats ',': empty list; give one or more of eager, torchscript"),
+    (["--formats", "eager", "--precision", ","], "--precision ',': empty list"),
+    (["--formats", "eager", "--models", "zo"], "unknown set 'zo' (did you mean: zoo?)"),
 ])
 def test_cli_bad_input_is_one_line_exit_2(cli, tmp_path, args, needle):
     res = cli("export", *args, cwd=str(tmp_path))
@@ -283,6 +314,24 @@ def test_cli_bad_input_is_one_line_exit_2(cli, tmp_path, args, needle):
     assert needle in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.stderr
     assert res.stdout == ""
+
+
+def test_cli_tflite_converter_output_is_shown_only_with_debug(cli, tmp_path):
+    """The converter's C++ logs, the quantizer's prints and the interpreter's delegate banner
+    are captured at the file-descriptor level; --debug shows them."""
+    args = ["export", "--models", FAST, "--resolution", "32", "--formats", "tflite"]
+    quiet = cli(*(args + ["--precision", "fp32"]), cwd=str(tmp_path), env={"BENCH_DEBUG": ""})
+    assert quiet.returncode == 0, quiet.stderr
+    assert quiet.stderr == "", quiet.stderr
+    lines = quiet.stdout.strip().splitlines()
+    assert len(lines) == 3 and lines[1].split()[1:4] == ["tflite", "fp32", "exported"], lines
+    # fp16 is derived from the cached fp32 file: quantizer, interpreter, parity -- but no
+    # second 10-15 s conversion.
+    loud = cli(*(args + ["--precision", "fp16", "--debug"]), cwd=str(tmp_path))
+    assert loud.returncode == 0, loud.stderr
+    assert "XNNPACK" in loud.stderr and "Quantized model size" in loud.stderr, loud.stderr
+    lines = loud.stdout.strip().splitlines()
+    assert len(lines) == 3 and lines[1].split()[1:4] == ["tflite", "fp16", "exported"], lines
 
 
 def test_cli_reports_a_precision_a_format_lacks_as_unsupported(monkeypatch):

@@ -68,3 +68,18 @@ def test_same_seed_same_weights():
 
 def test_resolve_spec_never_builds():
     assert resolve_spec("densenet169").name == "densenet169"
+
+
+def test_unknown_sets_are_called_sets():
+    from bench.errors import SpecError
+    from bench.models.sets import require_set
+
+    with pytest.raises(SpecError, match=r"^unknown set 'resnet18'; sets: pta, zoo, custom, all, "
+                                        r"mine .*; resnet18 is a model: give it without --set$"):
+        require_set("resnet18", {"mine": ("resnet18",)})
+    assert require_set("mine", {"mine": ("resnet18",)}) == (("resnet18",), None)
+    # --models takes sets and specs: a bare name close to a set (and to no model) is a set
+    with pytest.raises(SpecError, match=r"^unknown set 'custm' \(did you mean: custom\?\)"):
+        select_models(["custm"])
+    with pytest.raises(SpecError, match=r"^unknown model 'resnett18' \(did you mean: resnet18"):
+        select_models(["resnett18"])

@@ -4,6 +4,7 @@ import csv
 import struct
 
 import pytest
+from conftest import assert_one_line_error
 
 from bench.plots import estimator_fit, fp16, sweep, tradeoffs
 
@@ -111,6 +112,101 @@ def test_bad_input_is_one_line(cli, tmp_path, args, needle):
     bad = _write(tmp_path / "bad.csv", ("model", "throughput"), [("x", 1)])
     good = run_csv(tmp_path / "good.csv")
     res = cli("plot", *[a.format(bad=bad, good=good) for a in args])
-    assert res.returncode == 2, res.stderr
-    assert needle in res.stderr
-    assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.stderr
+    assert_one_line_error(res, 2, needle)
+
+
+def test_a_spreadsheet_csv_with_bom_and_crlf_is_plotted(cli, tmp_path):
+    text = open(run_csv(tmp_path / "plain.csv")).read().replace("\n", "\r\n")
+    src = tmp_path / "sheet.csv"
+    src.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    res = cli("plot", "params", "--from", str(src))
+    assert res.returncode == 0, res.stderr
+    assert png_size(str(tmp_path / "sheet-params.png")) == tradeoffs.PARAMS_SIZE
+
+
+def _with_throughput(path, value):
+    """A run CSV whose 4th line (resnet50 fp32, ok) has throughput ``value``."""
+    lines = open(run_csv(path)).read().splitlines()
+    cells = lines[3].split(",")
+    cells[RUN_HEADER.index("throughput")] = value
+    lines[3] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+@pytest.mark.parametrize("kind", ["params", "accuracy", "bars"])
+@pytest.mark.parametrize("value, problem", [("inf", "is not a finite number"),
+                                            ("-inf", "is not a finite number"),
+                                            ("nan", "is not a finite number"),
+                                            ("abc", "is not a number")])
+def test_a_throughput_that_is_not_a_number_is_refused(cli, tmp_path, kind, value, problem):
+    src = _with_throughput(tmp_path / "run.csv", value)
+    res = cli("plot", kind, "--from", src)
+    assert_one_line_error(res, 2, "{} line 4: throughput {!r} {}".format(src, value, problem))
+    assert not (tmp_path / "run-{}.png".format(kind)).exists()
+
+
+@pytest.mark.parametrize("kind, make, line, column, value", [
+    ("sweep", sweep_csv, 3, "resolution", "big"),
+    ("estimate", estimate_csv, 4, "params_m", "inf"),
+])
+def test_other_kinds_check_their_numbers_too(cli, tmp_path, kind, make, line, column, value):
+    src = make(tmp_path / "in.csv")
+    lines = open(src).read().splitlines()
+    header = lines[0].split(",")
+    cells = lines[line - 1].split(",")
+    cells[header.index(column)] = value
+    lines[line - 1] = ",".join(cells)
+    (tmp_path / "in.csv").write_text("\n".join(lines) + "\n")
+    res = cli("plot", kind, "--from", src)
+    assert_one_line_error(res, 2, "{} line {}: {} {!r}".format(src, line, column, value))
+
+
+def test_fp16_without_fp16_rows_is_refused_with_what_to_do(cli, tmp_path):
+    rows = [r for r in open(run_csv(tmp_path / "run.csv")).read().splitlines()
+            if ",fp16," not in r]
+    (tmp_path / "run.csv").write_text("\n".join(rows) + "\n")
+    res = cli("plot", "fp16", "--from", str(tmp_path / "run.csv"))
+    assert_one_line_error(res, 2, "no fp16 rows", "bench run --precision fp16",
+                          "bench compare-fp16")
+    assert not (tmp_path / "run-fp16.png").exists()
+
+
+def test_fp16_from_a_compare_csv_with_an_infinite_ratio_is_refused(cli, tmp_path):
+    src = run_csv(tmp_path / "run.csv")
+    cmp = tmp_path / "cmp.csv"
+    assert cli("compare-fp16", "--from", src, "--out", str(cmp), "--no-plot").returncode == 0
+    lines = cmp.read_text().splitlines()
+    header = lines[0].split(",")
+    cells = lines[2].split(",")
+    cells[header.index("ratio")] = "inf"
+    lines[2] = ",".join(cells)
+    cmp.write_text("\n".join(lines) + "\n")
+    res = cli("plot", "fp16", "--from", str(cmp))
+    assert_one_line_error(res, 2, "{} line 3: ratio 'inf' is not a finite number".format(cmp))
+
+
+def test_a_file_without_ok_rows_is_not_an_empty_chart(cli, tmp_path):
+    src = _write(tmp_path / "run.csv", RUN_HEADER, [
+        ("nano", "resnet18", "resnet", 11.69, "tensorrt", "tensorrt", "fp16", 224, 1, "", "", "",
+         "unsupported", "no FP16 here", ""),
+        ("nano", "resnet50", "resnet", 25.56, "tensorrt", "tensorrt", "fp16", 224, 1, "", "", "",
+         "crashed", "killed", "")])
+    res = cli("plot", "bars", "--from", src)
+    assert_one_line_error(res, 2, "nothing to plot", src, "no ok rows (1 unsupported, 1 crashed)")
+
+
+@pytest.mark.parametrize("content, phrase", [
+    (b"", "is empty"),
+    (",".join(RUN_HEADER).encode() + b"\n", "has a header but no rows"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "is a binary file"),
+    (None, "is a directory"),
+])
+def test_files_that_are_not_result_csvs_are_one_line(cli, tmp_path, content, phrase):
+    src = tmp_path / "in.csv"
+    if content is None:
+        src.mkdir()
+    else:
+        src.write_bytes(content)
+    res = cli("plot", "params", "--from", str(src))
+    assert_one_line_error(res, 2, str(src), phrase)

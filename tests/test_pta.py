@@ -9,6 +9,7 @@ from bench.errors import SpecError
 from bench.models import build_model
 from bench.models.pta import (TRAIN_PROBABILITIES, ConfigSampler, PTABlock, PTAMobileNetV2,
                               load_mobilenet_v2_weights, sample_config)
+from conftest import assert_one_line_error
 
 tv = import_torchvision()
 
@@ -133,3 +134,38 @@ def test_bad_checkpoints(tmp_path):
     junk.write_bytes(b"not a checkpoint")
     with pytest.raises(SpecError, match="cannot load"):
         build_model("pta:LHH,checkpoint={}".format(junk))
+
+
+def test_a_file_that_is_no_state_dict_is_one_line_naming_path_and_fix(tmp_path):
+    text = tmp_path / "notes.txt"
+    text.write_text("these are not weights\n")
+    empty = tmp_path / "empty.pt"
+    empty.write_bytes(b"")
+    whole = tmp_path / "whole.pt"
+    torch.save(PTAMobileNetV2(width_mult=0.25), str(whole))  # a pickled module, not weights
+    listed = tmp_path / "list.pt"
+    torch.save([torch.zeros(1)], str(listed))
+    broken = tmp_path / "broken.pt"
+    broken.write_bytes(b"PK\x03\x04 a zip header and then nothing")
+    for path, why in ((text, "not written by torch.save"), (empty, "empty"),
+                      (whole, "a whole model saved with torch.save(model)"),
+                      (listed, "holds a list"), (broken, "RuntimeError")):
+        with pytest.raises(SpecError) as err:
+            build_model("pta:LLL,checkpoint={}".format(path))
+        message = str(err.value)
+        assert "\n" not in message and str(path) in message and why in message, message
+        assert "is not a PyTorch checkpoint (state dict) this model can load" in message
+        assert "save one with torch.save(model.state_dict(), PATH)" in message
+    with pytest.raises(SpecError, match="is a directory"):
+        build_model("pta:LLL,checkpoint={}".format(tmp_path))
+
+
+def test_cli_text_checkpoint_is_one_line_exit_2(cli, tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("weights go here\n")
+    res = cli("models", "pta:LLL,checkpoint={}".format(notes))
+    assert_one_line_error(res, 2, str(notes), "not a PyTorch checkpoint (state dict)",
+                          "torch.save(model.state_dict(), PATH)")
+    res = cli("models", "pta:LLL,checkpoint={}".format(tmp_path / "missing.pt"))
+    assert_one_line_error(res, 2, str(tmp_path / "missing.pt"), "not found",
+                          "pass checkpoint=PATH to an existing state dict file")

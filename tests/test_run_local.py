@@ -128,11 +128,17 @@ def test_a_model_that_kills_the_worker_is_one_crashed_row_the_rest_of_its_group_
 def test_resume_with_groups_measures_the_baseline_again_but_writes_it_once(cli, tmp_path,
                                                                           cache_env):
     out = str(tmp_path / "r.csv")
-    common = ["run", "--config", cache_env, "--resolution", "64", "--runtimes", "torch",
-              "--baseline", "pta:HHH", "--out", out, "--no-plot", *FAST]
-    assert cli(*common, "--models", "pta:HHH", "pta:LLL").returncode == 0
+    args = ["run", "--config", cache_env, "--resolution", "64", "--runtimes", "torch",
+            "--models", "pta:HHH", "pta:LLL", "pta:BBB", "--baseline", "pta:HHH",
+            "--group-size", "2", "--out", out, "--no-plot", "--trials", "200", "--repeats", "3",
+            "--warmup", "2"]
+    proc = _start(args)  # groups: [HHH, LLL], then [HHH (baseline again), BBB]: seconds each
+    _wait_rows(out, 2, proc)
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=60)
     first = read_rows(out)
-    res = cli(*common, "--models", "pta:HHH", "pta:LLL", "pta:BBB", "--resume")
+    assert [r["model"] for r in first] == ["pta:HHH", "pta:LLL"]
+    res = cli("run", "--config", cache_env, "--out", out, "--resume")
     assert res.returncode == 0, res.stderr
     rows = read_rows(out)
     assert rows[:2] == first

@@ -244,7 +244,7 @@ def test_sshd_stopped_mid_run_keeps_rows_and_resume_completes(cli, sshd_factory,
     lines = [ln for ln in err.strip().splitlines() if ln.startswith("bench: error")]
     assert len(lines) == 1 and "Traceback" not in err, err
     assert "127.0.0.1:{}".format(server.port) in lines[0]
-    assert "rows kept in" in lines[0] and "--resume" in lines[0]
+    assert "rows in {}".format(out) in lines[0] and "--resume --out {}".format(out) in lines[0]
     kept = read_rows(str(out))
     assert 1 <= len(kept) < len(models)
     assert all(r["status"] == "ok" for r in kept), kept

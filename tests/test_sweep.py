@@ -5,6 +5,7 @@ import pytest
 from bench.analysis.sweep import (COMPLETED, SWEEP_COLUMNS, SweepRowWriter, SweepState,
                                   max_resolution_table, patches_per_s)
 from bench.results_csv import read_rows
+from conftest import assert_one_line_error
 
 FAST = ["--trials", "2", "--repeats", "2", "--warmup", "1", "--runtimes", "torch"]
 SMALL = "mobilenet_v2:width_mult=0.2"
@@ -39,15 +40,21 @@ def test_crash_stops_the_model_next_model_runs_and_resume_continues(cli, tmp_pat
     assert "Maximum resolution reached" in res.stdout
     assert (tmp_path / "s.png").stat().st_size > 1000
 
-    # resume with a larger list: measured resolutions and the stopped model are skipped
-    res = cli("sweep-resolution", "--config", cfg, "--models", SMALL, OTHER,
-              "--resolutions", "32,48,64", "--out", out, "--resume", *FAST)
+    # as if killed after the crash row: resume skips what is measured and the stopped model
+    with open(out) as fh:
+        lines = fh.readlines()
+    with open(out, "w") as fh:
+        fh.writelines(lines[:4])
+    res = cli("sweep-resolution", "--config", cfg, "--out", out, "--resume")  # the rest is stored
     assert res.returncode == 0, res.stderr
     rows2 = read_rows(out)
-    assert rows2[:4] == rows
-    assert [(r["model"], r["resolution"], r["status"]) for r in rows2[4:]] == [(OTHER, "64", "ok")]
-    assert rows2[4]["max_resolution"] == "64" and rows2[4]["stop_reason"] == COMPLETED
+    assert rows2[:3] == rows[:3]
+    assert [(r["model"], r["resolution"], r["status"]) for r in rows2[3:]] == [(OTHER, "48", "ok")]
+    assert rows2[3]["max_resolution"] == "48" and rows2[3]["stop_reason"] == COMPLETED
     assert "stopped: crashed at 48" in res.stderr and "resumed:" in res.stderr
+    res = cli("sweep-resolution", "--config", cfg, "--out", out, "--resume", "--resolutions",
+              "32,48,64")
+    assert_one_line_error(res, 2, "--resolutions 32,48,64 contradicts", "measured with 32,48")
 
 
 @pytest.mark.parametrize("args, needle", [

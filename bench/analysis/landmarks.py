@@ -8,7 +8,7 @@ directory's ``complexity.json``, as ``bench run`` does).
 import os
 
 from bench.analysis.estimator import Point
-from bench.analysis.tables import number, read_table
+from bench.analysis.tables import read_table
 from bench.errors import BenchError
 
 
@@ -52,21 +52,19 @@ class ModelFacts:
 def points_from_csv(path, facts, what="landmarks CSV"):
     """Rows ``model,throughput[,family][,params_m]`` -> points (rows of a run CSV whose
     ``status`` is not ``ok`` are skipped)."""
-    columns, rows = read_table(path, ("model", "throughput"), what)
+    table = read_table(path, ("model", "throughput"), numbers=("throughput",),
+                       optional=("params_m",), what=what)
     points = []
-    for i, row in enumerate(rows, start=2):
-        if "status" in columns and row.get("status", "ok") != "ok":
+    for i, row in enumerate(table.rows):
+        if not table.counts(row):
             continue
-        where = "{} line {}".format(path, i)
         if not row["model"]:
-            raise BenchError("{}: empty model".format(where))
-        tp = number(row["throughput"], path, i, "throughput", positive=True)
-        params = row.get("params_m") or None
-        if params is not None:
-            params = number(params, path, i, "params_m", positive=True)
-        points.append(facts.point(row["model"], tp, row.get("family") or None, params, where))
+            raise BenchError("{}: model is empty".format(table.where(i)))
+        params = float(row["params_m"]) if row.get("params_m") else None
+        points.append(facts.point(row["model"], float(row["throughput"]),
+                                  row.get("family") or None, params, table.where(i)))
     if not points:
-        raise BenchError("{} {} has no measured rows".format(what, path))
+        raise BenchError("{} {} has no measured rows (status ok)".format(what, path))
     return points
 
 

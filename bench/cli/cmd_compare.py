@@ -1,5 +1,6 @@
 """``bench compare-fp16``: R = T_fp16 / T_fp32 per model, measured now or from result CSVs."""
 
+import math
 import os
 import sys
 
@@ -7,10 +8,23 @@ from bench.cli.cmd_run import exit_code
 from bench.cli.commands import command
 from bench.cli.measuring import MeasuringSession
 from bench.errors import BenchError
-from bench.options import add_measure_arguments, pick
+from bench.cli.request import Flag
+from bench.options import add_measure_arguments
 from bench.textable import format_table
 
 MEASUREMENTS = "-measurements.csv"
+
+
+def comparison_path(out):
+    """--out (or the file --resume found) -> the comparison CSV."""
+    if out.endswith(MEASUREMENTS):  # --resume found an interrupted comparison's measurements
+        return out[:-len(MEASUREMENTS)] + ".csv"
+    return out
+
+
+def measurements_path(out):
+    """The measurements CSV that goes with a comparison (resumable like a run's)."""
+    return os.path.splitext(comparison_path(out))[0] + MEASUREMENTS
 
 
 @command("compare-fp16", help="FP16 vs FP32 throughput ratio per model (measured, or --from CSVs)")
@@ -29,33 +43,26 @@ class CompareCommand:
         p.add_argument("--no-plot", action="store_true", help="do not write the PNG")
 
     def run(self, args, config):
-        from bench.analysis.fp16 import REQUIRED
-        from bench.analysis.tables import read_table
-
         if args.sources:
-            rows = []
-            for src in args.sources:
-                rows.extend(read_table(src, REQUIRED, "results CSV")[1])
+            rows = read_sources(args.sources)
             out = args.out or os.path.splitext(args.sources[0])[0] + "-fp16.csv"
             return self._report(rows, out, args, measured_code=0)
-        session = MeasuringSession("compare-fp16", args, config, prefix="fp16")
-        return session.run(lambda s: self._measure(args, config, s))
+        session = MeasuringSession("compare-fp16", args, config, prefix="fp16",
+                                   locate=measurements_path, flags=[Flag("resolution")])
+        return session.run(lambda s: self._measure(args, s))
 
-    def _measure(self, args, config, session):
-        requests, runtimes, baseline = session.select(pick(args.resolution, config.run.resolution))
-        out = session.results_path()
-        if out.endswith(MEASUREMENTS):  # --resume found an interrupted comparison's measurements
-            out = out[:-len(MEASUREMENTS)] + ".csv"
-        mpath = os.path.splitext(out)[0] + MEASUREMENTS
-        session.open_results(mpath)
+    def _measure(self, args, session):
+        requests, runtimes, baseline = session.select(session.resolution())
+        mpath, out = session.path, comparison_path(session.out)
+        session.open_results(resolution=session.resolution())
         extra = 1 if baseline is not None and baseline not in requests else 0
         run = session.start(2 * (len(requests) + extra) * len(runtimes))
         session.log("bench compare-fp16: {} models x {} runtimes ({}) x fp32,fp16 interleaved on "
                     "{} -> {}".format(len(requests), len(runtimes), ",".join(r.name for r in runtimes),
                                       session.device.name, mpath))
         # fp32 and fp16 of each model in the same group: the ratio compares side by side
-        if session.guarded(lambda: run.execute(requests, runtimes, ("fp32", "fp16"), baseline),
-                           out=out) is not None:
+        if session.guarded(lambda: run.execute(requests, runtimes, ("fp32", "fp16"),
+                                               baseline)) is not None:
             return 130
         if run.skipped:
             session.log("resumed: {} rows already in {} were skipped".format(run.skipped, mpath))
@@ -88,8 +95,31 @@ class CompareCommand:
         return measured_code
 
 
+def read_sources(sources):
+    """Rows of the ``--from`` run CSVs (checked: columns, throughputs of ok rows, both
+    precisions present)."""
+    from bench.analysis.fp16 import NUMBERS, REQUIRED, missing_precision, no_precision_error
+    from bench.analysis.tables import read_table
+
+    rows = []
+    for src in sources:
+        rows.extend(read_table(src, REQUIRED, numbers=NUMBERS, optional=("params_m",),
+                               what="results CSV").rows)
+    prec = missing_precision(rows)
+    if prec:
+        raise no_precision_error(prec, sources)
+    return rows
+
+
+def _finite(v):
+    """Numbers that are not finite are never printed (the CSV and plot never get one either)."""
+    return v if not isinstance(v, float) or math.isfinite(v) else None
+
+
 def print_pairs(pairs, stream=None):
-    shown = [dict(p, notes=(p.get("notes") or "")[:70]) for p in pairs]
+    shown = [dict(p, notes=(p.get("notes") or "")[:70],
+                  **{c: _finite(p.get(c)) for c in ("throughput_fp32", "throughput_fp16", "ratio")})
+             for p in pairs]
     print(format_table(shown, ("model", "family", "runtime", "throughput_fp32", "throughput_fp16",
                                "ratio", "status", "notes"),
                        {"throughput_fp32": ".1f", "throughput_fp16": ".1f", "ratio": ".3f"},

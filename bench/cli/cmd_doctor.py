@@ -1,9 +1,12 @@
-"""``bench doctor``: can this device run benchmarks, and if not, what to fix."""
+"""``bench doctor``: can this device run benchmarks, and if not, what to fix.
+
+Exit 0 when every check passes, 3 when one fails (the device or this machine lacks
+something, as ``bench run`` would say), 2 for bad input (an unknown device)."""
 
 import sys
 
 from bench.cli.commands import command
-from bench.errors import BenchError
+from bench.errors import BenchError, EnvironmentProblem
 
 MARK = {True: "ok  ", False: "FAIL", None: "info"}
 
@@ -34,8 +37,8 @@ class DoctorCommand:
             return exc.exit_code
         finally:
             device.close()
-        if failed:
+        if failed:  # what a check finds missing is the environment's or the device's: exit 3
             print("{} check(s) failed; fix them and run bench doctor again".format(failed))
-            return 1
+            return EnvironmentProblem.exit_code
         print("all checks passed")
         return 0

@@ -72,10 +72,11 @@ class EstimateCommand:
     def _from_csvs(args, config, facts):
         from bench.analysis.estimator import Point
         from bench.analysis.landmarks import points_from_csv
-        from bench.models import select_models
 
         landmarks = points_from_csv(args.landmarks, facts)
         tests = points_from_csv(args.test, facts, "test CSV") if args.test else []
+        from bench.models import select_models  # torch: only once the inputs are read
+
         seen = {p.model for p in tests}
         wanted = []
         for req in select_models(args.predict, config.sets):
@@ -93,8 +94,9 @@ class EstimateCommand:
         from bench.analysis.landmarks import ModelFacts, specs_of
         from bench.analysis.tables import read_table
 
-        _, rows = read_table(args.from_results, ("model", "family", "params_m", "throughput",
-                                                 "status"), "results CSV")
+        rows = read_table(args.from_results, ("model", "family", "params_m", "throughput",
+                                              "status"), numbers=("throughput", "params_m"),
+                          what="results CSV").rows
         by_model = select_results(rows, args.from_results, {
             "device": args.device, "runtime": args.runtime, "precision": args.precision,
             "resolution": args.resolution, "batch": args.batch})

@@ -9,9 +9,45 @@ import time
 
 from bench.cli.commands import command, split_list
 from bench.errors import BenchError
-from bench.options import pick
+from bench.options import check_value, pick
 
 PRECISIONS = ("fp32", "fp16")
+
+
+def list_flag(values, flag, choices, default):
+    """The items of a repeatable comma-list flag, or ``default`` when it was not given.
+
+    Given but empty (``--formats ,``) or with an unknown item is a one-line error naming
+    the flag and the valid values (exit 2), never a silent fall-back to the default."""
+    if values is None:
+        return default
+    items = split_list(values)
+    if not items:
+        raise BenchError("{} {!r}: empty list; give one or more of {} (comma separated), or "
+                         "omit {} for the default".format(flag, ",".join(values),
+                                                          ", ".join(choices), flag))
+    return items
+
+
+def check_precisions(precisions):
+    for p in precisions:
+        if p not in PRECISIONS:
+            raise BenchError("--precision: unknown precision {!r}; use fp32 and/or fp16, e.g. "
+                             "--precision fp32,fp16".format(p))
+    return precisions
+
+
+def preflight_checkpoints(requests):
+    """Every checkpoint a spec names is a state dict, checked before the first export, so a
+    bad file is one error line up front (no header, no half-done table)."""
+    from bench.models.checkpoint import load_state_dict
+
+    seen = set()
+    for request in requests:
+        path = request.spec.kwargs.get("checkpoint")
+        if path is not None and str(path) not in seen:
+            seen.add(str(path))
+            load_state_dict(path)
 
 
 def choose_formats(names, note):
@@ -101,29 +137,29 @@ class ExportCommand:
         p.add_argument("--batch", type=int, metavar="B", help="batch size (default: [run] batch)")
 
     def run(self, args, config):
+        from bench.formats import FORMATS, get_format
         from bench.models import select_models
         from bench.progress import Progress
 
-        precisions = split_list(args.precision) or [config.run.precision]
-        for p in precisions:
-            if p not in PRECISIONS:
-                raise BenchError("unknown precision {!r}; use fp32 and/or fp16".format(p))
-        if args.batch is None:
-            args.batch = config.run.batch
-        if args.batch < 1:
-            raise BenchError("--batch must be >= 1, got {}".format(args.batch))
+        precisions = check_precisions(list_flag(args.precision, "--precision", PRECISIONS,
+                                                [config.run.precision]))
+        names = list_flag(args.formats, "--formats", FORMATS.names(), [])
+        for name in names:  # an unknown name is an error before anything is exported
+            get_format(name)
+        args.batch = check_value("batch", pick(args.batch, config.run.batch), "--batch")
+        requests = select_models(args.models or list(config.run.models), config.sets,
+                                 pick(args.resolution, config.run.resolution))
+        preflight_checkpoints(requests)
         progress = Progress(0, "export")
 
         def note(message):
             progress.close()
             print(message, file=sys.stderr)
 
-        formats = choose_formats(split_list(args.formats), note)
+        formats = choose_formats(names, note)
         if not formats:
             raise BenchError("no format can be exported here; install 'bench[onnx]' or "
                              "'bench[tflite]'", exit_code=3)
-        requests = select_models(args.models or list(config.run.models), config.sets,
-                                 pick(args.resolution, config.run.resolution))
         return self._export_all(requests, formats, precisions, args, config, progress, note)
 
     @staticmethod

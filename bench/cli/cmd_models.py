@@ -39,7 +39,10 @@ class ModelsCommand:
 
     def run(self, args, config):
         from bench.models import select_models
+        from bench.models.sets import require_set
 
+        for name in args.set:  # --set takes set names only: never "unknown model"
+            require_set(name, config.sets)
         items = list(args.set) + list(args.specs) or ["all"]
         requests = select_models(items, config.sets, args.resolution)
         if args.format == "csv":

@@ -6,18 +6,27 @@ from bench.cli.commands import command
 from bench.errors import BenchError
 
 RUN_COLUMNS = ("model", "family", "params_m", "throughput", "status")
+CI = ("throughput_ci_low", "throughput_ci_high", "relative_time", "relative_time_ci_low",
+      "relative_time_ci_high")
+COMPARE_NUMBERS = ("ratio", "throughput_fp32", "throughput_fp16")  # on ok rows of a compare CSV
 KINDS = {
-    # kind -> (what it shows, columns its CSVs need)
-    "params": ("throughput vs parameters, by family (bench run CSVs)", RUN_COLUMNS),
-    "accuracy": ("ImageNet top-1 vs throughput and vs parameters (bench run CSVs)", RUN_COLUMNS),
+    # kind -> (what it shows, columns its CSVs need, numbers > 0 on their ok rows (every row
+    # without a status column), numbers > 0 where given); see bench.analysis.tables.read_table
+    "params": ("throughput vs parameters, by family (bench run CSVs)", RUN_COLUMNS,
+               ("throughput", "params_m"), ()),
+    "accuracy": ("ImageNet top-1 vs throughput and vs parameters (bench run CSVs)", RUN_COLUMNS,
+                 ("throughput", "params_m"), ("imagenet_top1",)),
     "sweep": ("throughput and patches/s vs resolution, max-resolution table (sweep CSVs)",
-              ("model", "resolution", "throughput", "status")),
+              ("model", "resolution", "throughput", "status"), ("throughput", "resolution"),
+              ("patches_per_s",)),
     "fp16": ("R = T_fp16/T_fp32 vs T_fp32 (compare-fp16 CSV, or bench run CSVs with both "
-             "precisions)", ("model",)),
+             "precisions)", ("model", "status"), ("throughput",) + COMPARE_NUMBERS,
+             ("params_m",)),
     "estimate": ("naive vs per-family estimator fits (bench estimate --out CSV)",
-                 ("model", "family", "params_m", "throughput", "role")),
-    "bars": ("throughput per model and runtime (bench run CSVs)", ("model", "runtime",
-                                                                   "throughput", "status")),
+                 ("model", "family", "params_m", "throughput", "role"), ("params_m",),
+                 ("throughput",)),
+    "bars": ("throughput per model and runtime (bench run CSVs)",
+             ("model", "runtime", "throughput", "status"), ("throughput",), CI),
 }
 
 
@@ -46,14 +55,15 @@ class PlotCommand:
     def run(self, args, config):
         from bench.analysis.tables import read_table
 
-        need = KINDS[args.kind][1]
-        rows, columns = [], set()
-        for src in args.sources:
-            cols, got = read_table(src, need, "CSV")
-            columns.update(cols)
-            rows.extend(got)
-        if not rows:
-            raise BenchError("nothing to plot: {} has no rows".format(", ".join(args.sources)))
+        _, required, numbers, optional = KINDS[args.kind]
+        tables = [read_table(src, required, numbers, optional, "CSV") for src in args.sources]
+        rows = [r for t in tables for r in t.rows]
+        # a chart of nothing is no answer (a sweep's table still says why each model stopped)
+        if args.kind in ("params", "accuracy", "bars") and not any(t.counts(r) for t in tables
+                                                                    for r in t.rows):
+            raise BenchError("nothing to plot: {} {} no ok rows ({})".format(
+                ", ".join(args.sources), "has" if len(tables) == 1 else "have",
+                _statuses(rows)))
         out = args.out or "{}-{}.png".format(os.path.splitext(args.sources[0])[0], args.kind)
         kw = {"title": args.title}
         if args.size:
@@ -61,11 +71,44 @@ class PlotCommand:
         parent = os.path.dirname(os.path.abspath(out))
         if not os.path.isdir(parent):
             raise BenchError("cannot write {}: no directory {}".format(out, parent))
-        print("plot: {}".format(draw(args.kind, rows, columns, out, args.sources, kw)))
+        print("plot: {}".format(draw(args.kind, tables, out, kw)))
         return 0
 
 
-def draw(kind, rows, columns, out, sources, kw):
+def _statuses(rows):
+    from collections import Counter
+
+    counts = Counter(r.get("status") or "no status" for r in rows)
+    return ", ".join("{} {}".format(n, s) for s, n in counts.items())
+
+
+def _fp16_pairs(tables):
+    """Comparison rows from compare-fp16 CSVs as they are, or paired from run CSVs."""
+    from bench.analysis.fp16 import REQUIRED, missing_precision, no_precision_error, pair_rows
+
+    sources = [t.path for t in tables]
+    kinds = {"ratio" in t.columns for t in tables}
+    if len(kinds) > 1:
+        raise BenchError("{}: give compare-fp16 CSVs (ratio column) or bench run CSVs, not "
+                         "both".format(", ".join(sources)))
+    rows = [r for t in tables for r in t.rows]
+    if kinds == {True}:
+        if all(r.get("status") == "missing" and not r.get("throughput_fp16") for r in rows):
+            raise no_precision_error("fp16", sources)
+        return rows
+    for t in tables:
+        missing = [c for c in REQUIRED if c not in t.columns]
+        if missing:
+            raise BenchError("{}: neither a compare-fp16 CSV (ratio column) nor a bench run CSV "
+                             "(it lacks {})".format(t.path, ", ".join(missing)))
+    prec = missing_precision(rows)
+    if prec:
+        raise no_precision_error(prec, sources)
+    return pair_rows(rows)
+
+
+def draw(kind, tables, out, kw):
+    rows = [r for t in tables for r in t.rows]
     if kind == "params":
         from bench.plots.tradeoffs import plot_params
 
@@ -79,30 +122,22 @@ def draw(kind, rows, columns, out, sources, kw):
 
         return plot_sweep(rows, out, **kw)
     if kind == "fp16":
-        from bench.analysis.fp16 import REQUIRED, pair_rows
         from bench.plots.fp16 import plot_fp16
 
-        if "ratio" not in columns:  # run CSVs: pair their fp32/fp16 rows here
-            missing = [c for c in REQUIRED if c not in columns]
-            if missing:
-                raise BenchError("{}: neither a compare-fp16 CSV (ratio column) nor run CSVs "
-                                 "(missing {})".format(", ".join(sources), ", ".join(missing)))
-            rows = pair_rows(rows)
-        return plot_fp16(rows, out, **kw)
+        return plot_fp16(_fp16_pairs(tables), out, **kw)
     if kind == "estimate":
         from bench.analysis.estimate_run import estimate
         from bench.analysis.estimator import Point
-        from bench.analysis.tables import number, optional_float
         from bench.plots.estimator_fit import plot_estimate
 
         groups = {"landmark": [], "test": [], "predict": []}
-        for i, r in enumerate(rows, start=2):
+        for r in (r for t in tables for r in t.rows if t.counts(r)):
             if r["role"] in groups:
-                groups[r["role"]].append(Point(r["model"], r["family"], number(
-                    r["params_m"], sources[0], i, "params_m", positive=True),
-                    optional_float(r["throughput"])))
+                groups[r["role"]].append(Point(r["model"], r["family"], float(r["params_m"]),
+                                               float(r["throughput"]) if r["throughput"] else None))
         if not groups["landmark"]:
-            raise BenchError("{}: no landmark rows (role=landmark) to fit".format(sources[0]))
+            raise BenchError("{}: no landmark rows (role=landmark) to fit".format(
+                ", ".join(t.path for t in tables)))
         est = estimate(groups["landmark"], groups["test"], groups["predict"])
         return plot_estimate(est, out, **kw)
     from bench.plots.throughput_bars import plot_throughput_bars

@@ -5,7 +5,8 @@ import sys
 
 from bench.cli.commands import command
 from bench.cli.measuring import MeasuringSession
-from bench.options import add_measure_arguments, pick
+from bench.cli.request import Flag
+from bench.options import add_measure_arguments
 from bench.textable import format_table
 
 SUMMARY = ("model", "runtime", "precision", "status", "throughput", "ci", "relative_time",
@@ -53,13 +54,14 @@ class RunCommand:
         p.add_argument("--no-plot", action="store_true", help="do not write the PNG bar chart")
 
     def run(self, args, config):
-        return MeasuringSession("run", args, config).run(lambda s: self._run(args, config, s))
+        session = MeasuringSession("run", args, config, flags=[Flag("resolution")])
+        return session.run(lambda s: self._run(args, s))
 
-    def _run(self, args, config, session):
+    def _run(self, args, session):
         opts = session.opts
-        requests, runtimes, baseline = session.select(pick(args.resolution, config.run.resolution))
-        path = session.results_path()
-        session.open_results(path)
+        requests, runtimes, baseline = session.select(session.resolution())
+        session.open_results(resolution=session.resolution())
+        path = session.path
         extra = 1 if baseline is not None and baseline not in requests else 0
         run = session.start((len(requests) + extra) * len(runtimes))
         session.log("bench run: {} models x {} runtimes ({}) on {}, {}{} -> {}".format(
@@ -72,7 +74,10 @@ class RunCommand:
             session.log(sent)
         if run.skipped:
             session.log("resumed: {} rows already in {} were skipped".format(run.skipped, path))
-        print_summary(run.rows)
+        if run.rows:
+            print_summary(run.rows)
+        else:
+            print("nothing left to measure: every requested row is already in {}".format(path))
         print("results: {}".format(path))
         if not args.no_plot:
             from bench.plots.throughput_bars import plot_throughput_bars

@@ -5,6 +5,7 @@ import sys
 
 from bench.cli.commands import command, split_list
 from bench.cli.measuring import MeasuringSession
+from bench.cli.request import Flag
 from bench.errors import BenchError
 from bench.options import add_measure_arguments, check_value
 from bench.textable import format_table
@@ -14,6 +15,10 @@ def parse_resolutions(values):
     from bench.analysis.sweep import DEFAULT_RESOLUTIONS
 
     items = split_list(values)
+    if values is not None and not items:
+        raise BenchError("--resolutions: empty list; give resolutions such as 112,224,448, or "
+                         "leave the flag out for the default {}".format(
+                             ",".join(map(str, DEFAULT_RESOLUTIONS))))
     if not items:
         return list(DEFAULT_RESOLUTIONS)
     out = []
@@ -49,8 +54,10 @@ class SweepCommand:
     def run(self, args, config):
         if args.resolution is not None:
             raise BenchError("sweep-resolution takes --resolutions R,R,... (not --resolution)")
+        session = MeasuringSession("sweep-resolution", args, config, prefix="sweep", flags=[
+            Flag("resolutions", to_stored=parse_resolutions,
+                 to_args=lambda rs: [",".join(str(r) for r in rs)])])
         resolutions = parse_resolutions(args.resolutions)
-        session = MeasuringSession("sweep-resolution", args, config, prefix="sweep")
         # SPEC §4: an OOM kill at one resolution must not hide the rest: a process per group
         session.opts = session.opts.replace(isolate=True)
         return session.run(lambda s: self._run(args, s, resolutions))
@@ -61,8 +68,8 @@ class SweepCommand:
 
         opts, device = session.opts, session.device
         requests, runtimes, baseline = session.select()
-        path = session.results_path()
-        base, previous = session.open_results(path, SWEEP_COLUMNS)
+        path = session.path
+        base, previous = session.open_results(SWEEP_COLUMNS, resolutions=resolutions)
         writer = SweepRowWriter(base, SweepState(previous))
         state = writer.state
         run = session.start(len(requests) * len(runtimes) * len(resolutions), writer)

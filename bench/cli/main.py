@@ -9,7 +9,7 @@ import argparse
 import os
 import sys
 
-from bench import __version__
+from bench import __version__, interrupts
 from bench.cli.commands import COMMANDS
 from bench.config import load_config
 from bench.errors import BenchError
@@ -53,13 +53,17 @@ def _one_line(exc):
 
 
 def main(argv=None):
+    interrupts.install()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.debug:  # seen by this process and its workers: tool logs are shown, not captured
         os.environ["BENCH_DEBUG"] = "1"
     try:
         config = load_config(args.config)
-        return args.handler().run(args, config) or 0
+        code = args.handler().run(args, config) or 0
+        if interrupts.pending():  # swallowed by a library and never raised again in time
+            raise KeyboardInterrupt()
+        return code
     except BenchError as exc:
         if args.debug:
             raise
@@ -69,6 +73,7 @@ def main(argv=None):
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except KeyboardInterrupt:
+        interrupts.acknowledge()
         if args.debug:
             raise
         print("bench: interrupted", file=sys.stderr)

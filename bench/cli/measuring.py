@@ -8,13 +8,13 @@ with every finished row kept and say which command continues them.
 
 import glob
 import os
-import signal
 import sys
 import time
 
+from bench import interrupts
 from bench.cli.commands import split_list
 from bench.errors import BenchError, DeviceLost, EnvironmentProblem
-from bench.options import resolve_options
+from bench.options import pick, resolve_options
 from bench.progress import Progress
 from bench.registry import did_you_mean
 
@@ -55,23 +55,14 @@ def open_writer(path, resume, columns=None):
     if os.path.exists(path) and os.path.getsize(path) > 0 and not resume:
         raise BenchError("{} already exists; pass --resume to continue it or another --out".format(path))
     try:
-        previous = read_rows(path) if resume and os.path.exists(path) else []
-        return ResultsWriter(path, columns or COLUMNS), previous
-    except PermissionError as exc:
-        raise EnvironmentProblem("cannot write results to {}: {}; pass --out to a writable "
-                                 "path".format(path, exc.strerror)) from None
+        writer = ResultsWriter(path, columns or COLUMNS)  # the lock first, then read
     except ValueError as exc:
         raise BenchError(str(exc)) from None
-    except OSError as exc:
-        raise EnvironmentProblem("cannot write results to {}: {}; pass --out to a writable "
-                                 "path".format(path, exc.strerror or exc)) from None
-
-
-def sigterm_as_interrupt():
-    """A `kill` (SIGTERM) unwinds like Ctrl-C: the worker is stopped, rows stay complete."""
-    def handler(signum, frame):
-        raise KeyboardInterrupt()
-    signal.signal(signal.SIGTERM, handler)
+    try:
+        return writer, read_rows(path) if resume else []
+    except BaseException:
+        writer.close()
+        raise
 
 
 def select_baseline(spec, items, user_sets, requests):
@@ -94,20 +85,51 @@ def select_baseline(spec, items, user_sets, requests):
     return select_models([spec], user_sets, requests[0].resolution)[0]
 
 
+def request_flags():
+    """The flags every measuring command stores with its results (bench.cli.request)."""
+    import dataclasses
+
+    from bench.cli.request import Flag
+    from bench.options import MeasureOptions, flag_name
+
+    flags = [Flag("device"), Flag("models"),
+             Flag("runtimes", to_stored=split_list)]
+    flags += [Flag(f.name, spelled=flag_name(f.name)) for f in dataclasses.fields(MeasureOptions)
+              if f.name != "isolate"]
+    return flags
+
+
 class MeasuringSession:
     """One measuring command on one device. ``run(work)`` opens the device and returns
     ``work(self)``; ``work`` uses :meth:`select`, :meth:`open_results`, :meth:`start`
-    and :meth:`guarded`."""
+    and :meth:`guarded`.
 
-    def __init__(self, command, args, config, prefix="run"):
+    ``locate(out)`` maps the file ``--out`` names to the results CSV (compare-fp16's
+    measurements sit next to its comparison); ``flags``: the command's own stored flags
+    (:class:`bench.cli.request.Flag`) besides the common ones. On ``--resume`` the request
+    stored with the file fills in the flags not given and refuses contradicting ones.
+    """
+
+    def __init__(self, command, args, config, prefix="run", locate=None, flags=()):
+        from bench.cli.request import apply_request, load_request
+
         self.command = command
         self.args = args
         self.config = config
         self.prefix = prefix
+        self.flags = request_flags() + list(flags)
+        self.out = results_path(args, config, args.device or config.run.device, prefix)
+        self.path = locate(self.out) if locate else self.out
+        self.stored = load_request(self.path) if args.resume else None
+        if self.stored is not None:
+            apply_request(args, self.stored, self.path, self.flags)
         self.opts = resolve_options(args, config.run)
         self.device = None
         self.progress = None
         self.runner = None
+        self.writer = None
+        self.previous = []
+        self.selected = {}
 
     def run(self, work):
         from bench.devices import open_device
@@ -123,20 +145,63 @@ class MeasuringSession:
         """(requests, runtimes, baseline) from the flags and ``[run]``."""
         from bench.models import select_models
 
+        from bench.models.checkpoint import load_state_dict
+
         items = self.args.models or list(self.config.run.models)
+        if not items:
+            raise BenchError("--models: no model given; name a set (pta, zoo...) or model specs")
         requests = select_models(items, self.config.sets, resolution)
-        runtimes = resolve_runtimes(split_list(self.args.runtimes) or list(self.config.run.runtimes),
-                                    self.device)
+        for r in requests:  # a bad weights file is bad input, before anything is written
+            if r.spec.kwargs.get("checkpoint"):
+                load_state_dict(r.spec.kwargs["checkpoint"],
+                                "model spec {!r}: checkpoint".format(r.name))
+        names = split_list(self.args.runtimes)
+        if self.args.runtimes is not None and not names:
+            raise BenchError("--runtimes: empty list; name runtimes (e.g. onnxruntime,tflite) or "
+                             "leave the flag out for every runtime the device has")
+        runtimes = resolve_runtimes(names or list(self.config.run.runtimes), self.device)
         baseline = select_baseline(self.opts.baseline, items, self.config.sets, requests)
+        self.selected = {"models": list(items), "runtimes": [r.name for r in runtimes]}
         return requests, runtimes, baseline
 
-    def results_path(self):
-        return results_path(self.args, self.config, self.device.name, self.prefix)
+    def open_results(self, columns=None, **request):
+        """Open the results file for appending (one writer at a time) and store the
+        request with it: what was selected, the options, and ``request`` (the command's
+        own, e.g. resolutions)."""
+        import dataclasses
 
-    def open_results(self, path, columns=None):
-        self.path = path
-        self.writer, self.previous = open_writer(path, self.args.resume, columns)
+        from bench.cli.request import save_request
+
+        if os.path.isdir(self.path):
+            raise BenchError("--out {} is a directory; give a file path such as {}".format(
+                self.path, os.path.join(self.path, self.prefix + ".csv")))
+        self.created = not os.path.exists(self.path)
+        self.writer, self.previous = open_writer(self.path, self.args.resume, columns)
+        try:
+            if self.stored is None:
+                if self.args.resume and self.previous:
+                    self.log_early("no request stored with {} (made by an older bench): "
+                                   "continuing with the flags given".format(self.path))
+                data = {"command": self.command, "device": self.device.name}
+                data.update(self.selected)
+                data.update({k: v for k, v in dataclasses.asdict(self.opts).items()
+                             if k != "isolate"})
+                data.update(request)
+                save_request(self.path, data)
+        except BaseException:
+            self.writer.close()
+            raise
         return self.writer, self.previous
+
+    def resolution(self):
+        """The square resolution asked for (None: each model's own): stored with a resumed
+        file, else the flag, else ``[run].resolution``."""
+        if self.stored is not None and "resolution" in self.stored:
+            return self.stored["resolution"]
+        return pick(self.args.resolution, self.config.run.resolution)
+
+    def log_early(self, msg):
+        print(msg, file=sys.stderr, flush=True)
 
     def log(self, msg):
         self.progress.write(msg, sys.stderr)
@@ -148,34 +213,54 @@ class MeasuringSession:
 
         self.progress = Progress(total, self.command)
         self.runner = BenchmarkRun(self.device, self.config.export, self.opts, writer or self.writer,
-                                 done_keys(self.previous), self.log, self.progress)
+                                   done_keys(self.previous), self.log, self.progress)
         return self.runner
 
-    def guarded(self, body, out=None):
+    def _discard(self):
+        from bench.cli.request import request_path
+
+        if self.created:
+            for path in (self.path, request_path(self.path)):
+                try:
+                    os.remove(path)
+                except OSError:
+                    pass
+
+    def resume_command(self):
+        """The command that continues this request (the rest is stored with the file)."""
+        return "bench {} {}--resume --out {}".format(
+            self.command, "--config {} ".format(self.args.config) if self.args.config else "",
+            self.out)
+
+    def rows_in_file(self):
+        return len(self.previous) + (len(self.runner.rows) if self.runner else 0)
+
+    def guarded(self, body):
         """``device.setup`` then ``body()`` (the measurements), so that Ctrl-C / SIGTERM or a
         device error stops them with every finished row kept and says which command
-        continues: ``bench COMMAND --device D --resume --out OUT``. Closes the writer and
-        the progress line; returns 130 when interrupted, else None."""
+        continues. Closes the writer and the progress line; returns 130 when interrupted,
+        else None."""
         device, progress = self.device, self.progress
-        resume = "bench {} --device {} --resume --out {}".format(self.command, device.name,
-                                                                out or self.path)
         kept = lambda: len(self.runner.rows)  # noqa: E731
-        sigterm_as_interrupt()
         try:
             device.setup(self.log)
             body()
-        except KeyboardInterrupt:
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM (bench.interrupts)
+            interrupts.acknowledge()
             progress.close()
-            print("bench: interrupted; {} rows kept in {}; continue with: {}".format(
-                kept(), self.path, resume), file=sys.stderr)
+            print("bench: interrupted; {} rows in {} ({} from this run); continue with: {}".format(
+                self.rows_in_file(), self.path, kept(), self.resume_command()), file=sys.stderr)
             return 130
-        except BenchError as exc:  # device lost, device-side setup failed: stop, keep rows
+        except BenchError as exc:  # device lost, full disk, setup failed: stop, keep rows
             progress.close()
-            if not kept() and not isinstance(exc, DeviceLost):
-                raise  # nothing measured yet: the error and its fix are the whole story
-            raise type(exc)("{}; {} rows kept in {}; when fixed, continue with: {}".format(
-                str(exc).strip().splitlines()[0], kept(), self.path, resume),
-                exc.exit_code) from None
+            if not self.rows_in_file() and not isinstance(exc, DeviceLost):
+                self.writer.close()
+                self._discard()  # nothing measured: no empty results file left behind
+                raise  # the error and its fix are the whole story
+            raise type(exc)("{}; {} rows in {} ({} from this run); when fixed, continue with: "
+                            "{}".format(str(exc).strip().splitlines()[0], self.rows_in_file(),
+                                        self.path, kept(), self.resume_command()),
+                            exc.exit_code) from None
         finally:
             self.writer.close()
         progress.close()

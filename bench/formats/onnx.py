@@ -1,10 +1,12 @@
 """Format ``onnx``: ``torch.onnx.export`` at a configurable opset, checked with onnx.checker.
 
 The default opset (13) is one TensorRT 8.x on JetPack 4.6 parses. The legacy
-TorchScript-based exporter writes exactly the requested opset for these CNNs; the
-dynamo exporter of torch 2.x starts at opset 18 and fails to convert these models
-down, so it is used only where the legacy one is gone. Either way the written
-file's opset is verified. fp16 is the half model with half inputs and outputs.
+TorchScript-based exporter writes exactly the requested opset for these CNNs up to its
+maximum (20 in torch 2.13); the dynamo exporter of torch 2.x starts at opset 18 and
+fails to convert these models down, so it is used only for newer opsets (21-23) or
+where the legacy one is gone. Either way the written file's opset is verified. fp16 is
+the half model with half inputs and outputs. What the exporters print (the dynamo
+exporter's progress, warnings) is captured by the orchestrator (:mod:`bench.capture`).
 """
 
 import inspect
@@ -20,6 +22,16 @@ def legacy_exporter_available(torch):
     """True where ``torch.onnx.export(..., dynamo=False)`` selects the TorchScript exporter."""
     params = inspect.signature(torch.onnx.export).parameters
     return "dynamo" not in params or hasattr(torch.onnx, "utils")
+
+
+def legacy_max_opset(torch):
+    """The newest opset the TorchScript exporter writes (it warns and may be wrong above)."""
+    try:
+        from torch.onnx import _constants
+    except ImportError:
+        return 17  # torch 1.13-2.0 era; only consulted on old torch builds
+    return getattr(_constants, "ONNX_TORCHSCRIPT_EXPORTER_MAX_OPSET",
+                   getattr(_constants, "ONNX_MAX_OPSET", 17))
 
 
 def written_opset(model):
@@ -53,9 +65,10 @@ class OnnxFormat(Format):
         module = copy.deepcopy(module).eval()
         if precision == "fp16":
             module, example = module.half(), example.half()
-        legacy = legacy_exporter_available(torch)
         kwargs = {"opset_version": opset, "input_names": ["input"], "output_names": ["output"]}
+        legacy = True  # a torch without the dynamo switch has only the TorchScript exporter
         if "dynamo" in inspect.signature(torch.onnx.export).parameters:
+            legacy = legacy_exporter_available(torch) and opset <= legacy_max_opset(torch)
             kwargs["dynamo"] = not legacy
         with warnings.catch_warnings():
             # The legacy exporter announces its own deprecation on every call.

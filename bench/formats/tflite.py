@@ -12,6 +12,7 @@ import os
 import sys
 import warnings
 
+from bench.capture import Capture
 from bench.formats.base import ExportFailed, register_format
 from bench.formats.derived import DerivedFormat
 from bench.formats.tools import dist_version, require_modules
@@ -21,10 +22,14 @@ INSTALL = "pip install 'bench[tflite]'"
 
 @contextlib.contextmanager
 def quiet_converter():
-    """Keep the converter's progress chatter (printed to stdout) off bench's stdout, and
-    the deprecation warnings torch.export raises inside it out of the user's way."""
+    """Keep the converter's output out of the user's way: its C++ logging (absl ``W1202
+    ...``, ``flatbuffer_export.cc``), the quantizer's prints and progress bars, the
+    interpreter's delegate banner and the deprecation warnings torch.export raises inside
+    it are captured at the file-descriptor level (:mod:`bench.capture`; shown with
+    ``--debug``). Inside the orchestrator's own capture this one passes its text on, so a
+    failed export's message ends with what the converter said."""
     os.environ.setdefault("LITERT_TORCH_SHOW_PROGRESS", "n")
-    with contextlib.redirect_stdout(sys.stderr), warnings.catch_warnings():
+    with Capture(), contextlib.redirect_stdout(sys.stderr), warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=FutureWarning)
         warnings.filterwarnings("ignore", category=DeprecationWarning)
         yield
@@ -75,13 +80,13 @@ class TFLiteFormat(DerivedFormat):
         return {"weights": "float32"}
 
     def export_from(self, source_path, path, precision, options):
-        from litert_torch.quantize import translate_recipe
-
         with open(source_path, "rb") as fh:
             fp32 = fh.read()
-        with quiet_converter():
+        with quiet_converter():  # importing litert_torch logs too
+            from litert_torch.quantize import translate_recipe
+
             fp16 = translate_recipe.quantize_model(fp32, fp16_recipe())
-        count = float16_tensor_count(fp16)
+            count = float16_tensor_count(fp16)  # the interpreter announces its delegate
         if count == 0:
             raise ExportFailed("the fp16 recipe left no float16 tensors in the model")
         with open(path, "wb") as fh:

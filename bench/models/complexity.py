@@ -137,10 +137,17 @@ class ComplexityStore:
         import json
         import os
 
+        from bench.fileutil import write_problem
+
         if not self.path:
             return
-        os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
         tmp = "{}.{}.tmp".format(self.path, os.getpid())
-        with open(tmp, "w") as fh:
-            json.dump(self._data, fh, indent=0, sort_keys=True)
-        os.replace(tmp, self.path)
+        try:
+            os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
+            with open(tmp, "w") as fh:
+                json.dump(self._data, fh, indent=0, sort_keys=True)
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+            raise write_problem(self.path, exc, elsewhere="[export].dir") from None

@@ -7,7 +7,6 @@ The selector is a plain attribute, changed at run time without touching weights;
 tracing turns it into a constant, so each configuration freezes to its own artifact.
 """
 
-import os
 import random
 
 import torch
@@ -15,6 +14,7 @@ from torch import nn
 
 from bench._torchvision import import_torchvision
 from bench.errors import SpecError
+from bench.models.checkpoint import load_into
 from bench.models.registry import register_model
 
 _tv = import_torchvision()
@@ -204,34 +204,11 @@ def load_mobilenet_v2_weights(model, tv_state):
 
 
 def load_checkpoint(model, path):
-    """Load trained PTA weights; one state dict serves every configuration."""
-    if not os.path.isfile(path):
-        raise SpecError("PTA checkpoint {} not found; pass checkpoint=PATH to an existing "
-                        "file".format(path))
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many types for a bad file
-        raise SpecError("PTA checkpoint {}: cannot load: {}".format(
-            path, str(exc).splitlines()[0])) from None
-    for key in ("state_dict", "model", "model_state_dict"):
-        if isinstance(state, dict) and isinstance(state.get(key), dict):
-            state = state[key]
-    if not isinstance(state, dict):
-        raise SpecError("PTA checkpoint {}: expected a state dict".format(path))
-    state = {k[len("module."):] if k.startswith("module.") else k: v for k, v in state.items()}
-    own = model.state_dict()
-    wrong = [k for k, v in state.items() if k in own and getattr(v, "shape", None) != own[k].shape]
-    if wrong:
-        raise SpecError("PTA checkpoint {} does not fit this network: {} has shape {}, expected {}; "
-                        "check num_classes/width_mult".format(
-                            path, wrong[0], tuple(state[wrong[0]].shape), tuple(own[wrong[0]].shape)))
-    result = model.load_state_dict(state, strict=False)
-    if result.missing_keys or result.unexpected_keys:
-        raise SpecError("PTA checkpoint {} does not fit this network ({} missing keys, e.g. {}; "
-                        "{} unexpected, e.g. {}); check num_classes/width_mult".format(
-                            path, len(result.missing_keys), result.missing_keys[:1],
-                            len(result.unexpected_keys), result.unexpected_keys[:1]))
-    return model
+    """Load trained PTA weights; one state dict serves every configuration.
+
+    A file that is missing or is not a PyTorch state dict that fits is a one-line
+    :class:`SpecError` (see :mod:`bench.models.checkpoint`)."""
+    return load_into(model, path, what="PTA checkpoint")
 
 
 @register_model("pta", family="mobilenet_v2_pta", positional="config", default_resolution=128,

@@ -9,16 +9,71 @@ from bench.registry import Registry, did_you_mean
 MODELS = Registry("model")
 
 
+class Range:
+    """The valid values of one numeric spec key: bounds (None: unbounded), each inclusive
+    or not, and what the key is (for the error message)."""
+
+    def __init__(self, low, high, what, low_inclusive=True, high_inclusive=True):
+        self.low, self.high = low, high
+        self.low_inclusive, self.high_inclusive = low_inclusive, high_inclusive
+        self.what = what
+
+    def __contains__(self, value):
+        if value != value:  # NaN is never in range
+            return False
+        return ((self.low is None or
+                 (value >= self.low if self.low_inclusive else value > self.low)) and
+                (self.high is None or
+                 (value <= self.high if self.high_inclusive else value < self.high)))
+
+    def describe(self):
+        """``> 0 and <= 4``: the phrasing of :func:`bench.options.check_value`."""
+        parts = []
+        if self.low is not None:
+            parts.append("{} {}".format(">=" if self.low_inclusive else ">", self.low))
+        if self.high is not None:
+            parts.append("{} {}".format("<=" if self.high_inclusive else "<", self.high))
+        return " and ".join(parts) or "any number"
+
+    def __repr__(self):
+        return "Range({})".format(self.describe())
+
+
+# The valid range of every numeric spec key, by key: a key means the same thing in every
+# model that takes it (torchvision's builders, the custom ResNets, PTA). An entry may
+# override one with ``ranges=``; registering a model with a numeric key that has no range
+# here or there is an error, so no value reaches a builder unchecked. Upper bounds are
+# generous but catch typos (width_mult=60 for 0.6) that would build for minutes or not fit
+# in memory.
+KEY_RANGES = {
+    "num_classes": Range(1, 100000, "output classes"),
+    "width_mult": Range(0, 4, "multiplier of every layer's channels", low_inclusive=False),
+    "round_nearest": Range(1, 256, "channel counts are rounded to a multiple of it"),
+    "dropout": Range(0, 1, "dropout probability", high_inclusive=False),
+    "drop_rate": Range(0, 1, "dropout probability", high_inclusive=False),
+    "groups": Range(1, 256, "convolution groups of the 3x3 convolutions"),
+    "width_per_group": Range(1, 1024, "channels per group (64: plain ResNet)"),
+}
+
+
+def _numeric(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 class ModelEntry:
     """How to build one registered model and what it accepts.
 
     ``params`` maps every accepted spec key to its default (``None`` for keys without
-    one); values from a spec are coerced to the default's type. ``required`` keys
-    must be given. ``positional`` names the key a bare spec token fills.
+    one); values from a spec are coerced to the default's type. Every numeric key has a
+    valid :class:`Range` (from ``ranges``, else :data:`KEY_RANGES`), checked when a spec
+    is resolved. ``required`` keys must be given. ``positional`` names the key a bare
+    spec token fills. ``normalize`` (kwargs -> kwargs) checks and canonicalises the
+    other values (strings such as a block type), raising :class:`SpecError`.
     """
 
     def __init__(self, name, family, build, params, positional=None, required=(),
-                 default_resolution=224, weights=None, summary="", normalize=None):
+                 default_resolution=224, weights=None, summary="", normalize=None,
+                 ranges=None):
         self.name = name
         self.family = family
         self.build = build
@@ -29,6 +84,12 @@ class ModelEntry:
         self.weights = weights  # torchvision model name whose weight metadata applies
         self.summary = summary
         self.normalize = normalize  # kwargs -> kwargs: validates/canonicalises values
+        self.ranges = {k: (ranges or {}).get(k, KEY_RANGES.get(k)) for k, v in self.params.items()
+                       if _numeric(v) or k in (ranges or {})}
+        unchecked = sorted(k for k, r in self.ranges.items() if r is None)
+        if unchecked:
+            raise ValueError("model {!r}: numeric spec key(s) {} have no valid range; add them "
+                             "to KEY_RANGES or pass ranges=".format(name, ", ".join(unchecked)))
 
 
 def register_model(name, family, params, **kw):
@@ -89,9 +150,21 @@ def resolve_spec(text):
     kwargs = {k: v for k, v in entry.params.items() if v is not None}
     for key, value in args.items():
         kwargs[key] = _coerce(entry, key, value, text)
+        _check_range(entry, key, value, kwargs[key], text)
     if entry.normalize is not None:
-        kwargs = entry.normalize(kwargs)
+        try:
+            kwargs = entry.normalize(kwargs)
+        except SpecError as exc:
+            raise SpecError("model spec {!r}: {}".format(text, exc)) from None
     return ModelSpec(entry.name, kwargs, entry.params, entry.positional)
+
+
+def _check_range(entry, key, given, value, text):
+    """SpecError naming the spec, the key, the value and the valid range."""
+    valid = entry.ranges.get(key)
+    if valid is not None and _numeric(value) and value not in valid:
+        raise SpecError("model spec {!r}: {}={} is out of range: must be {} ({})".format(
+            text, key, given, valid.describe(), valid.what))
 
 
 class BuiltModel:

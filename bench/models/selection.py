@@ -1,7 +1,8 @@
 """Turn ``--models``/``--set`` items (set names or spec strings) into concrete requests."""
 
 from bench.models.registry import MODELS, resolve_spec
-from bench.models.sets import get_set
+from bench.models.sets import get_set, set_names, unknown_set
+from bench.registry import closest
 
 
 class ModelRequest:
@@ -31,6 +32,8 @@ def select_models(items, user_sets=None, resolution=None):
     requests, seen = [], set()
     for item in items:
         found = get_set(item, user_sets)
+        if found is None and _looks_like_a_set(item, user_sets):
+            raise unknown_set(item, user_sets)
         specs, set_res = found if found is not None else ((item,), None)
         for text in specs:
             spec = resolve_spec(text)
@@ -40,3 +43,13 @@ def select_models(items, user_sets=None, resolution=None):
                 seen.add(key)
                 requests.append(ModelRequest(spec, res))
     return requests
+
+
+def _looks_like_a_set(item, user_sets):
+    """A bare name that is no model but close to a set name (``zo``): say "unknown set"."""
+    from bench.models import catalog  # noqa: F401  (fills the registry)
+
+    name = str(item).strip()
+    if ":" in name or name in MODELS:
+        return False
+    return bool(closest(name, set_names(user_sets))) and not closest(name, MODELS.names())

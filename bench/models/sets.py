@@ -5,6 +5,7 @@ Users add their own under ``[sets]`` in ``bench.toml``.
 """
 
 from bench.errors import SpecError
+from bench.registry import closest
 
 _PTA = ("mobilenet_v2:num_classes=2", "pta:HHH", "pta:LHH", "pta:HLH", "pta:HHL",
         "pta:LLL", "pta:BBB")
@@ -56,3 +57,26 @@ def get_set(name, user_sets=None):
             raise SpecError("[sets].{} shadows the built-in set; pick another name".format(name))
         return tuple(user_sets[name]), None
     return BUILTIN_SETS.get(name)
+
+
+def unknown_set(name, user_sets=None, hint=""):
+    """The SpecError for a set name that is neither built in nor in ``[sets]``."""
+    names = set_names(user_sets)
+    hits = closest(str(name), names)
+    return SpecError("unknown set {!r}{}; sets: {} (add your own under [sets] in "
+                     "bench.toml){}".format(name, " (did you mean: {}?)".format(", ".join(hits))
+                                            if hits else "", ", ".join(names), hint))
+
+
+def require_set(name, user_sets=None):
+    """``get_set`` for a name that must be a set (``--set``): unknown is a SpecError (with a
+    hint when the name is a model)."""
+    found = get_set(name, user_sets)
+    if found is None:
+        from bench.models.registry import MODELS
+        from bench.models import catalog  # noqa: F401  (fills the registry)
+
+        model = str(name).split(":")[0]
+        hint = "; {} is a model: give it without --set".format(name) if model in MODELS else ""
+        raise unknown_set(name, user_sets, hint)
+    return found

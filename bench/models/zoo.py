@@ -8,6 +8,7 @@ in step with the pinned version). Weights are random: nothing is downloaded.
 import inspect
 
 from bench._torchvision import import_torchvision
+from bench.errors import SpecError
 from bench.models.registry import MODELS, ModelEntry
 
 tv = import_torchvision()
@@ -45,8 +46,31 @@ _ZOO = [
 
 
 def _defaults(cls, keys):
+    """Each key's default from the class signature; a float-annotated key whose default is
+    written as an int (DenseNet's ``drop_rate: float = 0``) gets a float default, so a
+    spec may pass ``drop_rate=0.2``."""
     sig = inspect.signature(cls.__init__).parameters
-    return {k: sig[k].default for k in keys}
+    out = {}
+    for k in keys:
+        default = sig[k].default
+        if sig[k].annotation in (float, "float") and type(default) is int:
+            default = float(default)
+        out[k] = default
+    return out
+
+
+def basic_block_args(kwargs):
+    """torchvision's BasicBlock (ResNet 18/34, ``resnet:block=basic``) takes only groups=1
+    and width_per_group=64; anything else is a SpecError when the spec is resolved."""
+    if (kwargs.get("groups", 1), kwargs.get("width_per_group", 64)) != (1, 64):
+        raise SpecError("groups={}, width_per_group={}: basic-block ResNets take only groups=1 "
+                        "and width_per_group=64; use bottleneck blocks (resnet50, or "
+                        "resnet:block=bottleneck,...) for grouped or wide stages".format(
+                            kwargs.get("groups"), kwargs.get("width_per_group")))
+    return kwargs
+
+
+_NORMALIZE = {"resnet18": basic_block_args, "resnet34": basic_block_args}
 
 
 def _builder(fn):
@@ -57,7 +81,10 @@ def _builder(fn):
     return build
 
 
+# Every numeric key is range-checked when a spec is resolved: the ranges, by key, are
+# bench.models.registry.KEY_RANGES (a key means the same in every family).
 for _name, _family in _ZOO:
     _cls, _keys = _FAMILIES[_family]
     MODELS.add(_name, ModelEntry(_name, _family, _builder(getattr(_m, _name)),
-                                 _defaults(_cls, _keys), weights=_name))
+                                 _defaults(_cls, _keys), weights=_name,
+                                 normalize=_NORMALIZE.get(_name)))

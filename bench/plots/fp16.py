@@ -65,10 +65,12 @@ def plot_fp16(pairs, path, title=None, size=SIZE):
 
 
 def _f(v):
+    """A finite float, or None: an empty cell, text, inf or nan is never drawn."""
     try:
-        return float(v)
+        x = float(v)
     except (TypeError, ValueError):
         return None
+    return x if x - x == 0 else None
 
 
 def _short(text, n=32):

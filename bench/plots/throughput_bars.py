@@ -6,10 +6,12 @@ from bench.plots.common import pyplot, save
 
 
 def _float(v):
+    """A finite float, or None: an empty cell, text, inf or nan is never drawn."""
     try:
-        return float(v)
+        x = float(v)
     except (TypeError, ValueError):
         return None
+    return x if x - x == 0 else None
 
 
 def _bars(ax, ok, models, runtimes, column, low, high):
@@ -54,7 +56,7 @@ def plot_throughput_bars(rows, path, title=None):
         _bars(rel, ok, models, runtimes, "relative_time", "relative_time_ci_low",
               "relative_time_ci_high")
         rel.axhline(1.0, color="black", linewidth=0.8, linestyle="--")
-        base = next(r["baseline"] for r in ok if r.get("baseline"))
+        base = next((r["baseline"] for r in ok if r.get("baseline")), "the baseline")
         rel.set_ylabel("time relative to\n{}".format(base), fontsize=8)
         lows = [_float(r.get("relative_time_ci_low")) or _float(r.get("relative_time")) for r in ok
                 if _float(r.get("relative_time")) is not None]

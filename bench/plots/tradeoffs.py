@@ -12,10 +12,12 @@ ACCURACY_SIZE = (1300, 550)
 
 
 def _f(v):
+    """A finite float, or None: an empty cell, text, inf or nan is never drawn."""
     try:
-        return float(v)
+        x = float(v)
     except (TypeError, ValueError):
         return None
+    return x if x - x == 0 else None
 
 
 def ok_points(rows):
