@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Dict, Optional, Tuple
 
 from bench.errors import BenchError, ConfigError
+from bench.ranges import Range
 from bench.registry import did_you_mean
 
 if sys.version_info >= (3, 11):
@@ -28,28 +29,21 @@ def _check_choice(value, choices, where):
         raise ConfigError("{}: {!r} is not one of {}".format(where, value, ", ".join(choices)))
 
 
-def _check_min(value, minimum, where):
-    if value < minimum:
-        raise ConfigError("{}: {!r} must be >= {}".format(where, value, minimum))
-
-
-def _check_range(value, low, high, where, what, low_inclusive=True):
-    """The phrasing of :func:`bench.options.check_value`: value, valid range, what it is."""
-    above = value >= low if low_inclusive else value > low
-    if not (above and (high is None or value <= high)) or value != value:
-        bounds = "{} {}".format(">=" if low_inclusive else ">", low)
-        if high is not None:
-            bounds += " and <= {}".format(high)
-        raise ConfigError("{}: {!r} is out of range: must be {} ({})".format(
-            where, value, bounds, what))
-
-
 # ONNX opsets torch's exporter writes: torch.onnx._constants.ONNX_MIN_OPSET/ONNX_MAX_OPSET
 # of the pinned torch (2.13); kept here because importing torch takes seconds, and checked
 # against torch by tests/test_config.py. Opsets above the TorchScript exporter's maximum
 # (20) are written by the dynamo exporter (bench/formats/onnx.py).
 ONNX_MIN_OPSET = 7
 ONNX_MAX_OPSET = 23
+EXPORT_RANGES = {
+    "onnx_opset": Range(ONNX_MIN_OPSET, ONNX_MAX_OPSET, "ONNX opsets torch's exporter writes; 13 "
+                                                        "for TensorRT 8.x on JetPack 4.6"),
+    "trt_workspace_mb": Range(16, None, "TensorRT builder workspace in MB"),
+    "parity_atol_fp32": Range(0, None, "largest absolute difference from eager PyTorch that "
+                                       "passes parity", low_inclusive=False),
+    "parity_atol_fp16": Range(0, None, "largest absolute difference from eager PyTorch that "
+                                       "passes parity", low_inclusive=False),
+}
 
 # Names that end up in file paths (results/run-DEVICE-TIME.csv) and on command lines:
 # [devices.NAME], [run].device, [sets] NAME.
@@ -104,17 +98,14 @@ class RunConfig:
     timeout_s: float = 600.0  # a measurement without progress for this long is killed
 
     def validate(self, where):
-        from bench.options import RULES, check_cpu_affinity, check_value
+        from bench.options import RULES, check_cpu_affinity
 
         _check_choice(self.precision, ("fp32", "fp16"), where + ".precision")
         check_name(self.device, where + ".device")
         _check_specs(self.models, where + ".models", ", e.g. models = [\"pta\"]")
-        for key in RULES:
+        for key, valid in RULES.items():
             if hasattr(self, key):
-                try:
-                    check_value(key, getattr(self, key), "{}.{}".format(where, key))
-                except BenchError as exc:
-                    raise ConfigError(str(exc)) from None
+                valid.check(getattr(self, key), "{}.{}".format(where, key), ConfigError)
         try:
             check_cpu_affinity(self.cpu_affinity, where + ".cpu_affinity")
         except BenchError as exc:
@@ -133,13 +124,8 @@ class ExportConfig:
     parity_atol_fp16: float = 5e-2
 
     def validate(self, where):
-        _check_range(self.onnx_opset, ONNX_MIN_OPSET, ONNX_MAX_OPSET, where + ".onnx_opset",
-                     "ONNX opsets torch's exporter writes; 13 for TensorRT 8.x on JetPack 4.6")
-        _check_min(self.trt_workspace_mb, 16, where + ".trt_workspace_mb")
-        for key in ("parity_atol_fp32", "parity_atol_fp16"):
-            _check_range(getattr(self, key), 0, None, "{}.{}".format(where, key),
-                         "largest absolute difference from eager PyTorch that passes parity",
-                         low_inclusive=False)
+        for key, valid in EXPORT_RANGES.items():
+            valid.check(getattr(self, key), "{}.{}".format(where, key), ConfigError)
 
 
 @dataclass(frozen=True)

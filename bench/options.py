@@ -10,26 +10,29 @@ from dataclasses import dataclass
 from typing import Optional
 
 from bench.errors import BenchError
+from bench.ranges import Range
 
-# name -> (kind, low, low inclusive, high, high inclusive, what it is); None: unbounded
+# every measuring value's valid range, shared by bench.toml [run] and the flags
 RULES = {
-    "resolution": (int, 16, True, 4096, True, "square input resolution in pixels"),
-    "batch": (int, 1, True, 4096, True, "batch size"),
-    "trials": (int, 1, True, None, True, "batches per timed trial (fixed)"),
-    "repeats": (int, 1, True, None, True, "rounds of trials (fixed)"),
-    "warmup": (int, 0, True, None, True, "warm-up runs"),
-    "threads": (int, 0, True, 1024, True, "runtime threads (0: chosen from the idle cores)"),
-    "seed": (int, 0, True, None, True, "input seed"),
-    "timeout_s": (float, 0, False, None, True, "seconds a measurement may go without progress"),
-    "min_trial_s": (float, 0, False, 600, True, "seconds one timed trial lasts at least"),
-    "target_ci": (float, 0, False, 1, False, "relative half-width of the 95 % interval to "
-                                             "reach: 0.01 = +-1 %"),
-    "max_measure_s": (float, 0, False, None, True, "seconds of rounds per model at most"),
-    "max_background_pct": (float, 0, False, 100, True, "% of our cores other processes may "
-                                                       "take before a trial is redone"),
-    "group_size": (int, 1, True, 64, True, "models measured together, interleaved"),
-    "group_max_mb": (float, 0, False, None, True, "MB of artifacts loaded together at most"),
-    "reload_every": (int, 0, True, None, True, "rounds between reloads (0: never)"),
+    "resolution": Range(16, 4096, "square input resolution in pixels"),
+    "batch": Range(1, 4096, "batch size"),
+    "trials": Range(1, None, "batches per timed trial (fixed)"),
+    "repeats": Range(1, None, "rounds of trials (fixed)"),
+    "warmup": Range(0, None, "warm-up runs"),
+    "threads": Range(0, 1024, "runtime threads (0: chosen from the idle cores)"),
+    "seed": Range(0, None, "input seed"),
+    "timeout_s": Range(0, None, "seconds a measurement may go without progress",
+                       low_inclusive=False),
+    "min_trial_s": Range(0, 600, "seconds one timed trial lasts at least", low_inclusive=False),
+    "target_ci": Range(0, 1, "relative half-width of the 95 % interval to reach: 0.01 = +-1 %",
+                       low_inclusive=False, high_inclusive=False),
+    "max_measure_s": Range(0, None, "seconds of rounds per model at most", low_inclusive=False),
+    "max_background_pct": Range(0, 100, "% of our cores other processes may take before a "
+                                        "trial is redone", low_inclusive=False),
+    "group_size": Range(1, 64, "models measured together, interleaved"),
+    "group_max_mb": Range(0, None, "MB of artifacts loaded together at most",
+                          low_inclusive=False),
+    "reload_every": Range(0, None, "rounds between reloads (0: never)"),
 }
 
 FLAGS = {"timeout_s": "--timeout", "min_trial_s": "--min-trial-s", "target_ci": "--target-ci",
@@ -42,27 +45,10 @@ def flag_name(name):
     return FLAGS.get(name, "--" + name.replace("_", "-"))
 
 
-def _range(low, low_incl, high, high_incl):
-    parts = []
-    if low is not None:
-        parts.append("{} {}".format(">=" if low_incl else ">", low))
-    if high is not None:
-        parts.append("{} {}".format("<=" if high_incl else "<", high))
-    return " and ".join(parts)
-
-
 def check_value(name, value, where):
     """Raise a :class:`BenchError` naming ``where`` and the valid range if ``value`` is
     out of bounds for option ``name``; returns ``value``."""
-    if value is None:
-        return value
-    kind, low, low_incl, high, high_incl, what = RULES[name]
-    ok = ((low is None or (value >= low if low_incl else value > low)) and
-          (high is None or (value <= high if high_incl else value < high)))
-    if not ok or value != value:  # NaN is never in range
-        raise BenchError("{}: {!r} is out of range: must be {} ({})".format(
-            where, value, _range(low, low_incl, high, high_incl), what))
-    return value
+    return RULES[name].check(value, where)
 
 
 def pick(flag, default):

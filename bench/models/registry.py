@@ -4,39 +4,10 @@ import torch
 
 from bench.errors import SpecError
 from bench.models.spec import ModelSpec, parse_spec
+from bench.ranges import Range
 from bench.registry import Registry, did_you_mean
 
 MODELS = Registry("model")
-
-
-class Range:
-    """The valid values of one numeric spec key: bounds (None: unbounded), each inclusive
-    or not, and what the key is (for the error message)."""
-
-    def __init__(self, low, high, what, low_inclusive=True, high_inclusive=True):
-        self.low, self.high = low, high
-        self.low_inclusive, self.high_inclusive = low_inclusive, high_inclusive
-        self.what = what
-
-    def __contains__(self, value):
-        if value != value:  # NaN is never in range
-            return False
-        return ((self.low is None or
-                 (value >= self.low if self.low_inclusive else value > self.low)) and
-                (self.high is None or
-                 (value <= self.high if self.high_inclusive else value < self.high)))
-
-    def describe(self):
-        """``> 0 and <= 4``: the phrasing of :func:`bench.options.check_value`."""
-        parts = []
-        if self.low is not None:
-            parts.append("{} {}".format(">=" if self.low_inclusive else ">", self.low))
-        if self.high is not None:
-            parts.append("{} {}".format("<=" if self.high_inclusive else "<", self.high))
-        return " and ".join(parts) or "any number"
-
-    def __repr__(self):
-        return "Range({})".format(self.describe())
 
 
 # The valid range of every numeric spec key, by key: a key means the same thing in every
@@ -163,8 +134,7 @@ def _check_range(entry, key, given, value, text):
     """SpecError naming the spec, the key, the value and the valid range."""
     valid = entry.ranges.get(key)
     if valid is not None and _numeric(value) and value not in valid:
-        raise SpecError("model spec {!r}: {}={} is out of range: must be {} ({})".format(
-            text, key, given, valid.describe(), valid.what))
+        raise SpecError(valid.refusal("model spec {!r}".format(text), "{}={}".format(key, given)))
 
 
 class BuiltModel:
