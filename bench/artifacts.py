@@ -79,6 +79,14 @@ def checkpoint_digest(spec):
             spec.canonical(), path, exc.strerror)) from None
 
 
+def model_digest(spec):
+    """The hash of what besides the spec defines the model: a ``py:`` factory's source file,
+    a ``file:`` model's bytes (None for built-in models)."""
+    from bench.models import MODELS
+
+    return MODELS.get(spec.name).digest(spec)
+
+
 class Plan(object):
     """Everything about one artifact that is known before any work: key, paths, source."""
 
@@ -98,6 +106,9 @@ class Plan(object):
             "format": fmt.name, "options": options, "tool_versions": tools,
             "source": source.key if source else None,
         }
+        digest = model_digest(request.spec)
+        if digest is not None:  # (absent for built-in models: their keys stay as they were)
+            self.payload["source_sha256"] = digest
         blob = json.dumps(self.payload, sort_keys=True, separators=(",", ":"))
         self.key = hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
@@ -201,6 +212,12 @@ def get_artifact(request, format_name, precision, batch, export_config, seed=0, 
     """
     if log is None:
         log = _no_log
+    from bench.models import MODELS
+
+    if MODELS.get(request.spec.name).from_file:
+        from bench.file_models import file_artifact
+
+        return file_artifact(request, format_name, precision, batch, export_config, log)
     plan = plan_artifact(request, format_name, precision, batch, export_config, seed)
     found = load_cached(plan, export_config.dir)
     if found is not None:

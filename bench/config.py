@@ -93,12 +93,13 @@ class RunConfig:
     threads: int = 0  # 0: one fewer than the idle cores, at least 1
     cpu_affinity: str = "auto"  # auto: the idlest cores, one per thread; "none"; or "2-3"
     baseline: str = "auto"  # relative times against: auto (the set's own), "none", or a spec
+    shapes: Tuple[str, ...] = ()  # model files' input shapes: "NAME=1x3x224x224" or "1x3x224x224"
     seed: int = 0
     results_dir: str = "results"
     timeout_s: float = 600.0  # a measurement without progress for this long is killed
 
     def validate(self, where):
-        from bench.options import RULES, check_cpu_affinity
+        from bench.options import RULES, check_cpu_affinity, shape_map
 
         _check_choice(self.precision, ("fp32", "fp16"), where + ".precision")
         check_name(self.device, where + ".device")
@@ -108,6 +109,7 @@ class RunConfig:
                 valid.check(getattr(self, key), "{}.{}".format(where, key), ConfigError)
         try:
             check_cpu_affinity(self.cpu_affinity, where + ".cpu_affinity")
+            shape_map(self.shapes, where + ".shapes:")
         except BenchError as exc:
             raise ConfigError(str(exc)) from None
 
@@ -135,6 +137,11 @@ class Config:
     sets: Dict[str, Tuple[str, ...]] = field(default_factory=dict)  # user-defined model sets
     devices: Dict[str, object] = field(default_factory=dict)  # name -> kind-specific config
     path: Optional[str] = None  # the file it came from (None: built-in defaults)
+
+    @property
+    def base_dir(self):
+        """The config file's folder: relative paths in it (``[sets]`` files) start there."""
+        return os.path.dirname(os.path.abspath(self.path)) if self.path else None
 
 
 # Device kinds register their config dataclass here: kind -> dataclass (with a ``kind``

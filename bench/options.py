@@ -35,7 +35,7 @@ RULES = {
     "reload_every": Range(0, None, "rounds between reloads (0: never)"),
 }
 
-FLAGS = {"timeout_s": "--timeout", "min_trial_s": "--min-trial-s", "target_ci": "--target-ci",
+FLAGS = {"timeout_s": "--timeout", "shapes": "--shape", "min_trial_s": "--min-trial-s", "target_ci": "--target-ci",
          "max_measure_s": "--max-measure-s", "group_size": "--group-size",
          "cpu_affinity": "--cpu-affinity"}
 MIN_ROUNDS = 6  # the fewest trials with a distribution-free 95 % interval of the median
@@ -49,6 +49,23 @@ def check_value(name, value, where):
     """Raise a :class:`BenchError` naming ``where`` and the valid range if ``value`` is
     out of bounds for option ``name``; returns ``value``."""
     return RULES[name].check(value, where)
+
+
+def shape_map(texts, where="--shape"):
+    """["image=1x3x224x224", "1x16"] -> {"image": [1, 3, 224, 224], "": [1, 16]} ("": the
+    first input); a malformed one is a BenchError with the form."""
+    from bench.measure.inputs import parse_shape
+
+    out = {}
+    for text in texts or ():
+        name, sep, dims = str(text).rpartition("=")
+        try:
+            out[name if sep else ""] = parse_shape(dims)
+        except ValueError:
+            raise BenchError("{} {}: expected NAME=1x3x224x224 (an input's name and its "
+                             "dimensions) or 1x3x224x224 for the first input".format(
+                                 where, text)) from None
+    return out
 
 
 def pick(flag, default):
@@ -92,6 +109,7 @@ class MeasureOptions:
     group_max_mb: float
     reload_every: int
     baseline: str
+    shapes: tuple  # "NAME=1x3x224x224" (or just "1x3x224x224": the first input) per input
     isolate: bool = False  # a flag only: a fresh worker process for every group
 
     def replace(self, **changes):
@@ -115,6 +133,9 @@ def resolve_options(args, run_config):
             check_value(f.name, flag, where)
         elif f.name == "cpu_affinity":
             check_cpu_affinity(flag, where)
+        elif f.name == "shapes":
+            shape_map(flag)
+            flag = tuple(flag)
         values[f.name] = flag
     return MeasureOptions(**values)
 
@@ -142,6 +163,9 @@ def add_measure_arguments(p):
     p.add_argument("--max-measure-s", type=float, metavar="S",
                    help="seconds of timed rounds per model at most")
     p.add_argument("--group-size", type=int, metavar="N", help="models measured together")
+    p.add_argument("--shape", dest="shapes", action="append", metavar="[NAME=]1x3x224x224",
+                   help="the shape of a model file's input (repeatable; dynamic dimensions "
+                        "are otherwise filled from --batch and --resolution)")
     p.add_argument("--baseline", metavar="SPEC|none",
                    help="relative times against this model (default: the set's own, e.g. the "
                         "No-PTA MobileNetV2 for the pta set)")

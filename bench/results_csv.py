@@ -16,8 +16,8 @@ from bench.fileutil import write_problem
 
 # The documented column set (README "Result columns"). Order is the file's order.
 COLUMNS = (
-    "timestamp", "device", "device_kind", "model", "family", "params_m", "macs_m",
-    "format", "runtime", "precision", "resolution", "batch", "trial_size", "warmup",
+    "timestamp", "device", "device_kind", "model", "family", "params_m", "macs_m", "macs_tool",
+    "format", "runtime", "precision", "resolution", "batch", "inputs", "trial_size", "warmup",
     "rounds", "threads", "cpu_affinity", "throughput", "throughput_ci_low",
     "throughput_ci_high", "throughput_min", "throughput_max", "cv", "unstable",
     "baseline", "relative_time", "relative_time_ci_low", "relative_time_ci_high",
@@ -39,7 +39,7 @@ COLUMNS = (
 
 KEY_COLUMNS = ("device", "model", "format", "runtime", "precision", "resolution", "batch")
 DONE_STATUSES = ("ok", "unsupported")  # resume skips these; failed/crashed are tried again
-STATUSES = ("ok", "failed", "unsupported", "crashed")
+STATUSES = ("ok", "failed", "unsupported", "crashed", "invalid")  # invalid: bad input (exit 2)
 
 
 def row_key(row):

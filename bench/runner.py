@@ -15,8 +15,13 @@ import itertools
 import os
 from collections import deque
 
+from bench.file_models import (check_precision, fed_shapes, file_inputs, native_format,
+                                runtime_format)
+from bench.measure.inputs import describe as describe_inputs
 from bench.measure.messages import Candidate, CandidateResult, MeasureJob
-from bench.options import MIN_ROUNDS
+from bench.models import MODELS
+from bench.options import MIN_ROUNDS, shape_map
+from bench.runtimes.base import Unsupported
 from bench.results_csv import DONE_STATUSES, row_key
 from bench.row_stats import relative_columns, statistic_columns
 
@@ -97,13 +102,18 @@ class BenchmarkRun:
 
     # -- rows ---------------------------------------------------------------------------
     def _base_row(self, request, runtime_cls, precision):
-        from bench.models import MODELS
-
         o = self.opts
+        entry = MODELS.get(request.spec.name)
+        fmt = runtime_cls.formats[0]
+        if entry.from_file:
+            try:
+                fmt = runtime_format(request.spec, runtime_cls)
+            except Unsupported:
+                fmt = native_format(request.spec)
         row = {
             "device": self.device.name, "device_kind": self.device.kind,
-            "model": request.name, "family": MODELS.get(request.spec.name).family,
-            "format": runtime_cls.formats[0], "runtime": runtime_cls.name,
+            "model": request.name, "family": entry.family_of(request.spec),
+            "format": fmt, "runtime": runtime_cls.name,
             "precision": precision, "resolution": request.resolution, "batch": o.batch,
             "warmup": o.warmup,
         }
@@ -133,24 +143,39 @@ class BenchmarkRun:
         """Export and place ``item``'s artifact; False (and its row written) when it cannot
         be measured (unsupported here, export failed)."""
         from bench.artifacts import get_artifact
+        from bench.errors import SpecError
         from bench.formats.base import ExportFailed
-        from bench.runtimes.base import Unsupported
 
         row, device, o = item.row, self.device, self.opts
-        label = "{}@{} {} {}".format(item.request.name, item.request.resolution,
-                                     item.runtime_cls.name, item.precision)
+        request, overrides = item.request, shape_map(o.shapes)
+        shapes = {}
+        from_file = MODELS.get(request.spec.name).from_file
+        label = "{}@{} {} {}".format(request.name, request.resolution, item.runtime_cls.name,
+                                     item.precision)
         try:
             device.check_runtime(item.runtime_cls, item.precision)
-            row["params_m"], row["macs_m"] = self._complexity.get(item.request)
+            if from_file:  # the file is what runs (or an engine built from it)
+                fmt, fmt_precision = runtime_format(request.spec, item.runtime_cls), item.precision
+                check_precision(request.spec, item.runtime_cls, item.precision)
+                if fmt != native_format(request.spec):
+                    fmt, fmt_precision = device.artifact_for(item.runtime_cls, item.precision)
+                fed = file_inputs(request.spec, o.batch, request.resolution, overrides,
+                                  request.asked)
+                row["inputs"], shapes = describe_inputs(fed), fed_shapes(fed)  # exactly these
+            else:
+                fmt, fmt_precision = device.artifact_for(item.runtime_cls, item.precision)
+            row["params_m"], row["macs_m"], row["macs_tool"] = self._complexity.get(
+                request, overrides if from_file else None)
             if self.progress:
                 self.progress.update(label + " export")
-            fmt, fmt_precision = device.artifact_for(item.runtime_cls, item.precision)
-            artifact = get_artifact(item.request, fmt, fmt_precision, o.batch, self.export_config,
+            artifact = get_artifact(request, fmt, fmt_precision, o.batch, self.export_config,
                                     seed=o.seed, log=self.log)
             row.update(self._artifact_columns(artifact))
             placed = device.place(artifact, item.runtime_cls, item.precision)
         except Unsupported as exc:
             row.update(status="unsupported", error=str(exc))
+        except SpecError as exc:  # this model was given wrong (BadInput too); the others go on
+            row.update(status="invalid", error=str(exc).strip().splitlines()[0])
         except ExportFailed as exc:
             row.update(status="failed", error="export failed: {}".format(exc))
         if row.get("status"):
@@ -160,8 +185,9 @@ class BenchmarkRun:
         item.size_mb = os.path.getsize(artifact.path) / 1e6
         item.extra_timeout_s = placed.extra_timeout_s
         item.candidate = Candidate(key=item.key, label=label, artifact=placed.artifact,
-                                   precision=item.precision, resolution=item.request.resolution,
-                                   build=placed.build)
+                                   precision=item.precision, resolution=request.resolution,
+                                   shapes=shapes,
+                                   strict=from_file and request.asked, build=placed.build)
         return True
 
     # -- measuring a group ------------------------------------------------------------------
@@ -335,6 +361,9 @@ class BenchmarkRun:
             entries.insert(0, (-1, baseline))
         pending, baselines = [], []
         for (order, request), precision in itertools.product(entries, precisions):
+            if request.spec is None:  # a user's model that cannot be used: say why, go on
+                self._write_invalid(request, runtime_cls, precision)
+                continue
             row = self._base_row(request, runtime_cls, precision)
             is_base = baseline is not None and request.name == baseline.name and \
                 request.resolution == baseline.resolution
@@ -358,6 +387,16 @@ class BenchmarkRun:
         if pending:
             self._measure_groups(runtime_cls, plan_groups(
                 pending, self.opts.group_size, self.opts.group_max_mb, baselines))
+
+    def _write_invalid(self, request, runtime_cls, precision):
+        row = {"device": self.device.name, "device_kind": self.device.kind,
+               "model": request.name, "runtime": runtime_cls.name, "precision": precision,
+               "resolution": request.resolution, "batch": self.opts.batch,
+               "status": "invalid", "error": request.error}
+        row.update(self.device.state())
+        if row_key(row) in self.done:
+            return
+        self._write(Item(-1, request, runtime_cls, precision, row), row)
 
     def log_row(self, row):
         if row["status"] == "ok":

@@ -28,7 +28,7 @@ from bench.devices.local import LocalDevice  # noqa: E402
 from bench.measure.cpus import LoadSampler, allowed_cpus  # noqa: E402
 from bench.measure.protocol import default_clock  # noqa: E402
 from bench.measure.rounds import Contender  # noqa: E402
-from bench.measure.worker import random_input  # noqa: E402
+from bench.measure.inputs import default_inputs, make_arrays  # noqa: E402
 from bench.models import select_models  # noqa: E402
 from bench.runtimes import RUNTIMES  # noqa: E402
 
@@ -36,8 +36,8 @@ from bench.runtimes import RUNTIMES  # noqa: E402
 def bare_call(name, session):
     """The runtime's own API call that the Session's ``run`` wraps (reads its internals)."""
     if name in ("torch", "torchscript"):
-        module, x = session._module, session._x
-        return lambda: module(x)
+        module, xs = session._module, session._x
+        return lambda: module(*xs)
     if name == "onnxruntime":
         sess, binding = session._session, session._binding
         return lambda: sess.run_with_iobinding(binding)
@@ -80,7 +80,7 @@ def main():
         artifact = get_artifact(request, cls.formats[0], "fp32", 1,
                                 ExportConfig(dir=args.models_dir), log=lambda m: None)
         session = cls().open(artifact.path, "fp32", accel, 0)
-        session.set_input(random_input(1, 224, 0))
+        session.set_inputs(make_arrays(default_inputs(1, 224), 0))
         bare = bare_call(name, session)
         sampler = LoadSampler(allowed_cpus())
         with torch.no_grad():  # the torch Session enters no_grad per call; the bare loop once

@@ -59,6 +59,12 @@ def test_flags_take_the_runs_trials_and_warmup_and_the_tools_timing_bounds():
     assert benchmark_flags(job(), candidate(), config(threads=4))[2] == 4
     # a trial sized by time: as many runs as fit in the device's min_secs
     assert "--num_runs=1" in benchmark_flags(job(trial_size=0), candidate(), config())[0]
+    # a user's file: its inputs fed as the host resolved them (dynamic dims filled)
+    user = Candidate(key="f", artifact=GRAPH, resolution=16, strict=True,
+                     shapes={"ids:0": [1, 8], "serving_default_x:0": [2, 16, 16, 3]})
+    flags = benchmark_flags(job(), user, config())[0]
+    assert "--input_layer=ids:0,serving_default_x:0" in flags
+    assert "--input_layer_shape=1,8:2,16,16,3" in flags
 
 
 @pytest.mark.parametrize("delegate, precision, expected, note", [

@@ -9,7 +9,8 @@ def test_models_csv_is_plain_csv(cli):
     assert res.returncode == 0, res.stderr
     rows = list(csv.DictReader(io.StringIO(res.stdout)))
     assert [r["model"] for r in rows] == ["resnet18", "pta:LHH"]
-    assert list(rows[0]) == ["model", "family", "params_m", "macs_m", "resolution", "imagenet_top1"]
+    assert list(rows[0]) == ["model", "family", "params_m", "macs_m", "resolution", "imagenet_top1",
+                             "inputs", "macs_tool"]
     assert rows[0]["family"] == "resnet" and rows[0]["resolution"] == "96"
     assert float(rows[0]["imagenet_top1"]) == pytest.approx(69.758)
     assert rows[1]["imagenet_top1"] == ""
@@ -23,7 +24,8 @@ def test_models_table_for_pta_set(cli):
                                 "imagenet_top1"]
     assert any(line.startswith("mobilenet_v2:num_classes=2") and " 2.226 " in line
                and " 104.2 " in line for line in lines)
-    assert len(lines) == 2 + 7
+    assert len(lines) == 2 + 7 + 1
+    assert lines[-1] == "MACs counted with ptflops (conv, linear, batch-norm, activation, pooling)"
 
 
 @pytest.mark.parametrize("args, needle", [

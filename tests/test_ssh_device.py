@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from bench.measure.messages import Hello
 from bench.results_csv import COLUMNS, read_rows
 from conftest import REPO
+from model_files import onnx_zoo_opset7, torchscript_frozen  # noqa: F401  (fixtures)
 from sshd import keygen, sshd_factory, sshd_server  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.ssh
@@ -97,6 +98,24 @@ def test_doctor_over_ssh(cli, jetson):
     assert "info runtime tensorrt: not available: on jetson: tensorrt runs only on an NVIDIA GPU" in out
     assert "fakebin/tegrastats" in out
     assert "all checks passed" in out
+
+
+def test_model_files_run_on_the_device_as_they_are(cli, jetson, tmp_path, onnx_zoo_opset7,
+                                                   torchscript_frozen):
+    """A user's ONNX and TorchScript files are pushed and run by the shipped worker, fed as
+    their inputs say (the Jetson's TensorRT would build an engine from the ONNX file)."""
+    out = tmp_path / "files.csv"
+    res = cli("run", "--config", jetson, "--device", "jetson", "--out", str(out), "--no-plot",
+              "--models", "file:{}".format(onnx_zoo_opset7), "file:{}".format(torchscript_frozen),
+              "--shape", "x=1x3x8x8", "--runtimes", "onnxruntime,torchscript", "--trials", "3",
+              "--repeats", "2", "--warmup", "1", env=NO_AGENT)
+    assert res.returncode == 0, res.stderr
+    rows = {(os.path.basename(r["model"]), r["runtime"]): r for r in read_rows(str(out))}
+    onnx_row = rows[(os.path.basename(str(onnx_zoo_opset7)), "onnxruntime")]
+    assert onnx_row["status"] == "ok" and onnx_row["device_kind"] == "ssh", onnx_row["error"]
+    assert onnx_row["inputs"] == "gpu_0/data_0:float32:1x3x16x16"  # its own fixed size
+    ts_row = rows[(os.path.basename(str(torchscript_frozen)), "torchscript")]
+    assert ts_row["status"] == "ok" and ts_row["inputs"] == "input:float32:1x3x8x8", ts_row["error"]
 
 
 def test_run_over_ssh_rows_like_local_then_nothing_resent(cli, jetson, tmp_path):

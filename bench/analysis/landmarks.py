@@ -30,7 +30,7 @@ class ModelFacts:
     def family(self, request):
         from bench.models import MODELS
 
-        return MODELS.get(request.spec.name).family
+        return MODELS.get(request.spec.name).family_of(request.spec)
 
     def params_m(self, request):
         if self._store is None:

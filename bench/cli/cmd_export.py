@@ -111,12 +111,18 @@ def export_one(request, fmt, precision, args, config, log):
     if precision not in fmt.precisions:
         return Outcome("unsupported", text="{} exports {} only".format(
             fmt.name, ", ".join(fmt.precisions)))
+    from bench.runtimes.base import Unsupported
+
     start = time.perf_counter()
     try:
         artifact = get_artifact(request, fmt.name, precision, args.batch, config.export,
                                 seed=config.run.seed, log=log)
     except ExportFailed as exc:
         return Outcome("failed", time.perf_counter() - start, str(exc))
+    except Unsupported as exc:  # a model file: only its own format (and engines from ONNX)
+        return Outcome("unsupported", text=str(exc).strip())
+    if artifact.manifest.get("user_file"):  # measured as it is: nothing to compare it with
+        return Outcome("cached", time.perf_counter() - start, "the file itself (no parity check)")
     return Outcome("cached" if artifact.cached else "exported", time.perf_counter() - start,
                    describe_parity(artifact.parity), bool(artifact.parity.get("ok")))
 
@@ -148,7 +154,7 @@ class ExportCommand:
             get_format(name)
         args.batch = check_value("batch", pick(args.batch, config.run.batch), "--batch")
         requests = select_models(args.models or list(config.run.models), config.sets,
-                                 pick(args.resolution, config.run.resolution))
+                                 pick(args.resolution, config.run.resolution), config.base_dir)
         preflight_checkpoints(requests)
         progress = Progress(0, "export")
 

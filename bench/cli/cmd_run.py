@@ -21,7 +21,7 @@ def _ci_text(row):
         return ""
 
 
-def print_summary(rows, stream=sys.stdout):
+def print_summary(rows, stream=None):
     shown = []
     for r in rows:
         s = dict(r)
@@ -36,7 +36,10 @@ def print_summary(rows, stream=sys.stdout):
 
 
 def exit_code(rows):
-    """0: all rows ok or unsupported and something measured; 1 otherwise."""
+    """2: some model was given wrong (``invalid`` rows: a shape, a file); 1: some rows failed
+    or nothing was measured; 0: every row ok or unsupported, something measured."""
+    if any(r["status"] == "invalid" for r in rows):
+        return 2
     if any(r["status"] in ("failed", "crashed") for r in rows):
         return 1
     return 0 if any(r["status"] == "ok" for r in rows) or not rows else 1

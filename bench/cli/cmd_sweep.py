@@ -91,7 +91,8 @@ class SweepCommand:
                 for i, r in enumerate(resolutions):
                     todo = []
                     for request in requests:  # one group per resolution: the models interleaved
-                        req = ModelRequest(request.spec, r)
+                        req = request if request.spec is None else \
+                            ModelRequest(request.spec, r, asked=True)  # (invalid: once, then stopped)
                         why = stopped(req, runtime_cls)
                         if why is None:
                             todo.append(req)
@@ -103,7 +104,7 @@ class SweepCommand:
                             session.log("{} {}: stopped: {}".format(req.name, runtime_cls.name, why))
                     if not todo:
                         break
-                    base = ModelRequest(baseline.spec, r) if baseline is not None else None
+                    base = ModelRequest(baseline.spec, r, asked=True) if baseline is not None else None
                     if base is not None and stopped(base, runtime_cls):
                         base = None  # its line ended: no more relative times on this runtime
                     writer.last = i == len(resolutions) - 1

@@ -13,7 +13,7 @@ import time
 
 from bench import interrupts
 from bench.cli.commands import split_list
-from bench.errors import BenchError, DeviceLost, EnvironmentProblem
+from bench.errors import BenchError, DeviceLost, EnvironmentProblem, SpecError
 from bench.options import pick, resolve_options
 from bench.progress import Progress
 from bench.registry import did_you_mean
@@ -99,6 +99,24 @@ def request_flags():
     return flags
 
 
+def unread_file(request, runtimes):
+    """An InvalidRequest for a model file that none of ``runtimes`` reads, else None."""
+    from bench.file_models import KIND, native_format, readers
+    from bench.models import MODELS
+    from bench.models.selection import InvalidRequest
+
+    if request.spec is None or not MODELS.get(request.spec.name).from_file:
+        return None
+    wanted = readers(request.spec)
+    if any(r.name in wanted for r in runtimes):
+        return None
+    return InvalidRequest(request.name, "{} is {}: none of the runtimes asked ({}) reads it; "
+                          "add {} to --runtimes".format(
+                              request.name, KIND[native_format(request.spec)],
+                              ", ".join(r.name for r in runtimes), " or ".join(wanted)),
+                          request.resolution)
+
+
 class MeasuringSession:
     """One measuring command on one device. ``run(work)`` opens the device and returns
     ``work(self)``; ``work`` uses :meth:`select`, :meth:`open_results`, :meth:`start`
@@ -150,9 +168,10 @@ class MeasuringSession:
         items = self.args.models or list(self.config.run.models)
         if not items:
             raise BenchError("--models: no model given; name a set (pta, zoo...) or model specs")
-        requests = select_models(items, self.config.sets, resolution)
+        requests = select_models(items, self.config.sets, resolution, self.config.base_dir,
+                                 tolerate=True)
         for r in requests:  # a bad weights file is bad input, before anything is written
-            if r.spec.kwargs.get("checkpoint"):
+            if r.spec is not None and r.spec.kwargs.get("checkpoint"):
                 load_state_dict(r.spec.kwargs["checkpoint"],
                                 "model spec {!r}: checkpoint".format(r.name))
         names = split_list(self.args.runtimes)
@@ -160,9 +179,55 @@ class MeasuringSession:
             raise BenchError("--runtimes: empty list; name runtimes (e.g. onnxruntime,tflite) or "
                              "leave the flag out for every runtime the device has")
         runtimes = resolve_runtimes(names or list(self.config.run.runtimes), self.device)
-        baseline = select_baseline(self.opts.baseline, items, self.config.sets, requests)
+        requests = [unread_file(r, runtimes) or self._unfit_file(r) or r for r in requests]
+        self._check_shape_names(requests)
+        usable = [r for r in requests if r.spec is not None]
+        if not usable:  # nothing to measure: the first reason is the whole story
+            raise SpecError(requests[0].error)
+        baseline = select_baseline(self.opts.baseline, items, self.config.sets, usable)
         self.selected = {"models": list(items), "runtimes": [r.name for r in runtimes]}
         return requests, runtimes, baseline
+
+    def _check_shape_names(self, requests):
+        """A named --shape must be some model file's input (a typo is not silently ignored)."""
+        from bench.models import MODELS
+        from bench.options import shape_map
+
+        names = [n for n in shape_map(self.opts.shapes) if n]
+        if not names:
+            return
+        have = set()
+        for r in requests:
+            if r.spec is not None and MODELS.get(r.spec.name).from_file:
+                have.update(t.name for t in MODELS.get(r.spec.name).info(r.spec).inputs)
+        for name in names:
+            if name not in have:
+                raise BenchError("--shape {}: no model file has an input named {!r}; their "
+                                 "inputs: {}".format(name, name, ", ".join(
+                                     sorted(str(n) for n in have)) or "none recorded"))
+
+    def _unfit_file(self, request):
+        """An InvalidRequest for a user's model that cannot run as asked: a file whose inputs
+        do not fit (a shape, a fixed size other than --resolution), a factory that raises
+        or returns no module; else None."""
+        from bench.file_models import file_inputs
+        from bench.models import MODELS, build_model
+        from bench.models.selection import InvalidRequest
+        from bench.options import shape_map
+
+        entry = MODELS.get(request.spec.name) if request.spec is not None else None
+        if entry is None or entry.name not in ("file", "py"):
+            return None
+        try:
+            if entry.from_file:
+                file_inputs(request.spec, self.opts.batch, request.resolution,
+                            shape_map(self.opts.shapes), request.asked)
+            else:
+                build_model(request.spec)  # the factory runs once here: its errors are input
+        except SpecError as exc:
+            return InvalidRequest(request.name, "{}: {}".format(request.name, exc),
+                                  request.resolution)
+        return None
 
     def open_results(self, columns=None, **request):
         """Open the results file for appending (one writer at a time) and store the
@@ -233,7 +298,14 @@ class MeasuringSession:
             self.out)
 
     def rows_in_file(self):
-        return len(self.previous) + (len(self.runner.rows) if self.runner else 0)
+        """The complete rows in the results file now (counted there: a row written just
+        before an interrupt counts, whatever this process got to note)."""
+        from bench.results_csv import read_rows
+
+        try:
+            return len(read_rows(self.path))
+        except (OSError, ValueError):
+            return len(self.previous) + (len(self.runner.rows) if self.runner else 0)
 
     def guarded(self, body):
         """``device.setup`` then ``body()`` (the measurements), so that Ctrl-C / SIGTERM or a
@@ -241,7 +313,7 @@ class MeasuringSession:
         continues. Closes the writer and the progress line; returns 130 when interrupted,
         else None."""
         device, progress = self.device, self.progress
-        kept = lambda: len(self.runner.rows)  # noqa: E731
+        kept = lambda: self.rows_in_file() - len(self.previous)  # noqa: E731
         try:
             device.setup(self.log)
             body()

@@ -43,6 +43,10 @@ def benchmark_flags(job, candidate, cfg):
              "--min_secs=" + _g(cfg.min_secs), "--max_secs=" + _g(cfg.max_secs)]
     if threads:
         flags.append("--num_threads={}".format(threads))
+    named = [(n, d) for n, d in sorted((candidate.shapes or {}).items()) if n]
+    if named:  # a user's file: feed exactly what the host resolved (dynamic dims filled)
+        flags += ["--input_layer=" + ",".join(n for n, _ in named),
+                  "--input_layer_shape=" + ":".join(",".join(str(x) for x in d) for _, d in named)]
     notes = []
     if cfg.delegate == "gpu":
         flags += ["--use_gpu=true", "--gpu_precision_loss_allowed=" + ("true" if fp16 else "false")]

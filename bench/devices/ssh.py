@@ -145,8 +145,8 @@ class SSHDevice(Device):
         from bench.measure.messages import Build
 
         source = self.place_artifact(artifact)
-        if runtime_cls.name != "tensorrt":
-            return Placement(source)
+        if runtime_cls.name != "tensorrt" or artifact.manifest.get("format") == "tensorrt":
+            return Placement(source)  # (a user's engine file runs as it is)
         trt = self.probe["versions"].get("tensorrt") or "none"
         name = "{}-{}-ws{}-trt{}.engine".format(artifact.key[:16], precision, self.workspace_mb, trt)
         engine = posixpath.join(self.workdir, "engines", name)

@@ -49,7 +49,8 @@ class WorkerProcess:
         self._lines = queue.Queue()
         self._stderr = []
         threading.Thread(target=self._pump_stdout, daemon=True).start()
-        threading.Thread(target=self._pump_stderr, daemon=True).start()
+        self._stderr_pump = threading.Thread(target=self._pump_stderr, daemon=True)
+        self._stderr_pump.start()
         self.hello = None
         self.current = None  # the candidate key of the last progress event (crash culprit)
 
@@ -141,6 +142,8 @@ class WorkerProcess:
             return self._crashed(job, "measurement process " + text)
 
     def _crashed(self, job, error):
+        if self.proc.poll() is not None:  # dead: its last words are still in the pipe
+            self._stderr_pump.join(timeout=2)
         tail = self.stderr_tail()
         return GroupResult(id=job.id, status="crashed", culprit=self.current,
                            error=error + (" — stderr: " + tail if tail else ""),

@@ -101,10 +101,13 @@ class Build(Message):
 class Candidate(Message):
     """One model of a group: its artifact (where the worker reads it) and what it is fed.
     ``key`` names it in progress events and results; ``label`` is for people (and the
-    crash test hook)."""
+    crash test hook). Inputs: what the artifact declares, dynamic dimensions filled from
+    the job's batch and ``resolution`` (None: not an image model) or ``shapes`` ({input
+    name: shape}, "" = the first input); ``strict``: a user's file, whose fixed sizes
+    refuse another resolution or batch (:mod:`bench.measure.inputs`)."""
 
     FIELDS = (("key", REQUIRED), ("label", ""), ("artifact", REQUIRED), ("precision", "fp32"),
-              ("resolution", REQUIRED), ("build", None))
+              ("resolution", None), ("shapes", {}), ("strict", False), ("build", None))
     NESTED = {"build": Build}
 
 

@@ -18,6 +18,8 @@ import time
 from bench.measure import cpus
 from bench.measure.messages import (CandidateResult, GroupResult, Hello, MeasureJob, Progress,
                                     WorkerError, decode)
+from bench.measure.inputs import describe as describe_inputs
+from bench.measure.inputs import make_arrays, resolve_inputs
 from bench.measure.protocol import calibrate_trial_size, default_clock, latency_pass, warm_up
 from bench.measure.rounds import Contender, rotation, run_rounds
 
@@ -42,13 +44,6 @@ class Channel(object):
 def _one_line(exc):
     lines = str(exc).strip().splitlines()
     return "{}: {}".format(type(exc).__name__, lines[0] if lines else "")
-
-
-def random_input(batch, resolution, seed):
-    import numpy as np
-
-    rng = np.random.RandomState(seed)
-    return rng.standard_normal((batch, 3, resolution, resolution)).astype(np.float32)
 
 
 def build_on_device(candidate, result):
@@ -108,16 +103,24 @@ class GroupMeasurement(object):
         self.send("cpus", info=plan.info())
         return plan
 
-    def _open(self, artifact, candidate):
+    def _open(self, artifact, candidate, result=None):
         st = self.clock()
         session = self.runtime.open(artifact, candidate.precision, self.job.device, self.threads)
         load_ns = self.clock() - st
-        session.set_input(random_input(self.job.batch, candidate.resolution, self.job.seed))
+        try:
+            resolved = resolve_inputs(session.inputs(), self.job.batch, candidate.resolution,
+                                      candidate.shapes, candidate.strict)
+            session.set_inputs(make_arrays(resolved, self.job.seed))
+        except BaseException:
+            _close(session, result or CandidateResult(key=candidate.key))
+            raise
+        if result is not None:
+            result.columns["inputs"] = describe_inputs(resolved)
         return session, load_ns
 
     def _load(self, candidate, result):
         """Open, warm up and size the trials of one candidate -> :class:`Loaded`."""
-        from bench.runtimes.base import Unsupported
+        from bench.runtimes.base import BadInput, Unsupported
 
         self.send("load", key=candidate.key)
         hook = os.environ.get(CRASH_HOOK_ENV)
@@ -127,7 +130,7 @@ class GroupMeasurement(object):
             result.versions = self.runtime.versions()
             self.runtime.check(candidate.precision, self.job.device)
             artifact = build_on_device(candidate, result) if candidate.build else candidate.artifact
-            session, load_ns = self._open(artifact, candidate)
+            session, load_ns = self._open(artifact, candidate, result)
             result.load_ms = load_ns / 1e6
             result.first_ns, result.warmup_ns = warm_up(session.run, session.sync, self.clock,
                                                         self.job.warmup)
@@ -137,6 +140,8 @@ class GroupMeasurement(object):
             return Loaded(candidate, result, artifact, session, contender)
         except Unsupported as exc:
             result.status, result.error = "unsupported", str(exc).strip().splitlines()[0]
+        except BadInput as exc:
+            result.status, result.error = "invalid", str(exc).strip().splitlines()[0]
         except MemoryError:
             result.status, result.error = "failed", "out of memory"
         except Exception as exc:  # noqa: BLE001 - reported as the row's error, never dropped

@@ -87,6 +87,33 @@ def complexity(built, resolution):
                       imagenet_top1(built))
 
 
+PTFLOPS = "ptflops (conv, linear, batch-norm, activation, pooling)"
+
+
+def count(request, shapes=None):
+    """(parameters, multiply-adds or None, how the MACs were counted) for one inference of
+    ``request``: a built model (ptflops at its resolution) or a model file (read from the
+    file at the shapes it would be fed: :mod:`bench.models.files`)."""
+    from bench.models.registry import MODELS, build_model
+
+    entry = MODELS.get(request.spec.name)
+    if entry.from_file:
+        from bench.file_models import file_inputs
+        from bench.runtimes.base import BadInput
+
+        try:
+            fed = file_inputs(request.spec, 1, request.resolution, shapes or {}, False)
+        except BadInput:
+            fed = []  # dynamic dimensions only --shape can fill: parameters, no MACs
+        names = [t.name for t in entry.info(request.spec).inputs]  # (TorchScript: names only)
+        at = {f["name"] if f["name"] is not None else names[i]: f["shape"]
+              for i, f in enumerate(fed) if f["name"] is not None or i < len(names)}
+        info = entry.info(request.spec, shapes=at or None)
+        return info.params, info.macs, info.macs_tool
+    cx = complexity(build_model(request.spec), request.resolution)
+    return cx.params, cx.macs, PTFLOPS
+
+
 class ComplexityStore:
     """params / MACs per (model, resolution), remembered in a JSON file between runs.
 
@@ -112,26 +139,29 @@ class ComplexityStore:
             return {}  # a damaged cache is rebuilt, never trusted
 
     @staticmethod
-    def _key(request):
+    def _key(request, shapes):
         from importlib import metadata
 
         import bench
+        from bench.models.registry import MODELS
 
         versions = "torch={};ptflops={};bench={}".format(
             torch.__version__, metadata.version("ptflops"), bench.__version__)
-        return "{}@{}|{}".format(request.name, request.resolution, versions)
+        digest = MODELS.get(request.spec.name).digest(request.spec)
+        return "{}@{}|{}|{}|{}".format(request.name, request.resolution, versions, digest or "",
+                                       sorted((shapes or {}).items()))
 
-    def get(self, request):
-        """-> (params_m, macs_m), rounded as in the CSV."""
-        key = self._key(request)
+    def get(self, request, shapes=None):
+        """-> (params_m, macs_m, how MACs were counted), rounded as in the CSV (None where
+        the format cannot tell)."""
+        key = self._key(request, shapes)
         if key not in self._data:
-            from bench.models.registry import build_model
-
-            cx = complexity(build_model(request.spec), request.resolution)
-            self._data[key] = [round(cx.params_m, 4), round(cx.macs_m, 2)]
+            params, macs, tool = count(request, shapes)
+            self._data[key] = [None if params is None else round(params / 1e6, 4),
+                               None if macs is None else round(macs / 1e6, 2), tool]
             self._save()
-        params_m, macs_m = self._data[key]
-        return params_m, macs_m
+        params_m, macs_m, tool = (self._data[key] + [PTFLOPS])[:3]
+        return params_m, macs_m, tool
 
     def _save(self):
         import json

@@ -42,6 +42,24 @@ class ModelEntry:
     other values (strings such as a block type), raising :class:`SpecError`.
     """
 
+    # a user's model (``file:``/``py:``, bench/models/user.py) says more per spec; these
+    # are the built-in answers
+    calibrate = True  # random weights: calibrate batch norm (a user's module is left as is)
+    from_file = False  # measured as the file it is, never built (file:)
+    open_keys = False  # any key=value is accepted and passed on (py: factory arguments)
+    path_keys = ()  # keys holding a path: made absolute when the spec is resolved
+
+    def family_of(self, spec):
+        return self.family
+
+    def resolution_of(self, spec):
+        """The resolution a model runs at when none is asked (None: not an image model)."""
+        return self.default_resolution
+
+    def digest(self, spec):
+        """What besides the spec shapes the model's content (a source file's hash), or None."""
+        return None
+
     def __init__(self, name, family, build, params, positional=None, required=(),
                  default_resolution=224, weights=None, summary="", normalize=None,
                  ranges=None):
@@ -91,8 +109,9 @@ def _coerce(entry, key, value, text):
     return value
 
 
-def resolve_spec(text):
-    """Spec string -> validated :class:`ModelSpec` (no model is built)."""
+def resolve_spec(text, base_dir=None):
+    """Spec string -> validated :class:`ModelSpec` (no model is built). Relative paths in
+    it (``file:a.onnx``) resolve against ``base_dir`` (default: the current folder)."""
     from bench.models import catalog  # noqa: F401  (fills the registry)
 
     parsed = parse_spec(text)
@@ -109,8 +128,11 @@ def resolve_spec(text):
         if entry.positional in args:
             raise SpecError("model spec {!r}: {} given twice".format(text, entry.positional))
         args[entry.positional] = parsed.positional
+    for key in entry.path_keys:
+        if key in args:
+            args[key] = entry.absolute(str(args[key]), base_dir)
     for key in args:
-        if key not in entry.params:
+        if key not in entry.params and not entry.open_keys:
             raise SpecError("model spec {!r}: unknown key {!r} for {}{}; valid keys: {}".format(
                 text, key, entry.name, did_you_mean(key, entry.params),
                 ", ".join(sorted(entry.params)) or "none"))
@@ -120,7 +142,7 @@ def resolve_spec(text):
             text, entry.name, ", ".join(missing), entry.summary or entry.name))
     kwargs = {k: v for k, v in entry.params.items() if v is not None}
     for key, value in args.items():
-        kwargs[key] = _coerce(entry, key, value, text)
+        kwargs[key] = _coerce(entry, key, value, text) if key in entry.params else value
         _check_range(entry, key, value, kwargs[key], text)
     if entry.normalize is not None:
         try:
@@ -151,7 +173,7 @@ class BuiltModel:
 
     @property
     def family(self):
-        return self.entry.family
+        return self.entry.family_of(self.spec)
 
     def example_input(self, resolution, batch=1, seed=0):
         gen = torch.Generator().manual_seed(seed)
@@ -196,6 +218,9 @@ def build_model(spec, seed=0):
     if not isinstance(spec, ModelSpec):
         spec = resolve_spec(spec)
     entry = MODELS.get(spec.name)
+    if entry.from_file:
+        raise SpecError("model spec {!r}: a model file is measured as it is; there is no "
+                        "module to build from it".format(spec.canonical()))
     torch.manual_seed(seed)
     try:
         module = entry.build(**spec.kwargs)
@@ -203,7 +228,7 @@ def build_model(spec, seed=0):
         raise
     except (TypeError, ValueError) as exc:
         raise SpecError("model spec {!r}: {}".format(spec.canonical(), exc)) from None
-    if spec.kwargs.get("checkpoint") is None:
+    if entry.calibrate and spec.kwargs.get("checkpoint") is None:
         calibrate_batch_norm(module, seed)
     module.eval()
     return BuiltModel(spec, entry, module)

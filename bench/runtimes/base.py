@@ -5,6 +5,7 @@ Python 3.6): plain 3.6 syntax and stdlib only at import time; heavy packages
 (torch, onnxruntime, tensorrt, ai_edge_litert) are imported inside methods.
 """
 
+from bench.errors import SpecError
 from bench.registry import Registry
 
 RUNTIMES = Registry("runtime")
@@ -18,6 +19,11 @@ class Unsupported(Exception):
     """
 
 
+class BadInput(SpecError):
+    """What was asked does not fit the model (a shape, a fixed size, an input name): the
+    user's to fix, so the row is ``invalid`` and the run's exit code 2."""
+
+
 def register_runtime(cls):
     """Class decorator: ``@register_runtime`` on a :class:`Runtime` subclass."""
     RUNTIMES.add(cls.name, cls)
@@ -25,12 +31,23 @@ def register_runtime(cls):
 
 
 class Session(object):
-    """One loaded artifact, ready to time. The protocol calls, in order:
-    ``set_input`` (not timed), then ``run``/``sync`` (timed), ``output`` (not timed)."""
+    """One loaded artifact, ready to time. The protocol calls, in order: ``inputs``,
+    ``set_inputs`` (not timed), then ``run``/``sync`` (timed), ``output`` (not timed)."""
+
+    def inputs(self):
+        """What the artifact declares it takes: a list of {"name", "dtype" (numpy name),
+        "shape" (ints; None for a dynamic dimension)} in input order, or None when the
+        artifact records nothing (TorchScript, a pickled module)."""
+        return None
+
+    def set_inputs(self, arrays):
+        """Place numpy arrays (one per input, in order) where the runtime reads them (device
+        memory), fixing dynamic dimensions from their shapes."""
+        raise NotImplementedError
 
     def set_input(self, array):
-        """Place a float32 NCHW numpy array where the runtime reads it (device memory)."""
-        raise NotImplementedError
+        """One input: :meth:`set_inputs` with a single array."""
+        self.set_inputs([array])
 
     def run(self):
         """One inference of the placed batch. No host<->device copies of the input here."""

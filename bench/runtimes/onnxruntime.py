@@ -12,8 +12,10 @@ FP16_ON_CPU = ("fp16 on CPU is not supported for onnxruntime: its CPU execution 
                "lacks fp16 kernels for most operators and inserts casts, so it would time fp32; "
                "run on a CUDA device with onnxruntime-gpu")
 
-_NUMPY_TYPES = {"tensor(float)": "float32", "tensor(float16)": "float16"}
-
+_NUMPY_TYPES = {"tensor(float)": "float32", "tensor(float16)": "float16",
+                "tensor(double)": "float64", "tensor(int64)": "int64", "tensor(int32)": "int32",
+                "tensor(int16)": "int16", "tensor(int8)": "int8", "tensor(uint8)": "uint8",
+                "tensor(bool)": "bool"}
 
 def import_onnxruntime():
     try:
@@ -88,19 +90,24 @@ class OnnxRuntimeSession(Session):
         self._session = session
         self._device = "cuda" if device == "cuda" else "cpu"
         self._threads = int(threads) if threads and threads > 0 else None
-        self._input = session.get_inputs()[0]
+        self._inputs = session.get_inputs()
         self._outputs = session.get_outputs()
-        in_type = _NUMPY_TYPES.get(self._input.type)
-        if in_type is None:
-            raise ValueError("ONNX input {!r} has type {}; expected float or float16".format(
-                self._input.name, self._input.type))
-        if (in_type == "float16") != (precision == "fp16"):
+        for i in self._inputs:
+            if i.type not in _NUMPY_TYPES:
+                raise ValueError("ONNX input {!r} has type {}, which bench cannot feed".format(
+                    i.name, i.type))
+        floats = [_NUMPY_TYPES[i.type] for i in self._inputs if "float" in i.type]
+        if floats and ("float16" in floats) != (precision == "fp16"):
             raise ValueError("ONNX model takes {} input but {} was asked; export it at that "
-                             "precision".format(in_type, precision))
-        self._in_dtype = np.dtype(in_type)
+                             "precision".format(floats[0], precision))
         self._binding = session.io_binding()
-        self._x = None
+        self._x = []
         self.notes = ""
+
+    def inputs(self):
+        return [{"name": i.name, "dtype": _NUMPY_TYPES[i.type],
+                 "shape": [d if isinstance(d, int) and d > 0 else None for d in i.shape]}
+                for i in self._inputs]
 
     def _bind_outputs(self):
         import onnxruntime as ort
@@ -115,12 +122,18 @@ class OnnxRuntimeSession(Session):
             else:  # dynamic shape: let onnxruntime allocate on the device
                 self._binding.bind_output(out.name, self._device)
 
-    def set_input(self, array):
+    def set_inputs(self, arrays):
         import onnxruntime as ort
 
-        host = self._np.ascontiguousarray(array, dtype=self._in_dtype)
-        self._x = ort.OrtValue.ortvalue_from_numpy(host, self._device, 0)
-        self._binding.bind_ortvalue_input(self._input.name, self._x)
+        if len(arrays) != len(self._inputs):
+            raise ValueError("the model takes {} inputs, {} given".format(len(self._inputs),
+                                                                          len(arrays)))
+        self._x = []
+        for spec, array in zip(self._inputs, arrays):
+            host = self._np.ascontiguousarray(array, dtype=_NUMPY_TYPES[spec.type])
+            value = ort.OrtValue.ortvalue_from_numpy(host, self._device, 0)
+            self._binding.bind_ortvalue_input(spec.name, value)
+            self._x.append(value)
         self._bind_outputs()
 
     def run(self):
@@ -139,10 +152,10 @@ class OnnxRuntimeSession(Session):
 
         providers = self._session.get_providers()
         return {"runtime": "onnxruntime", "provider": providers[0], "providers": providers,
-                "device": self._device, "input_type": self._input.type,
+                "device": self._device, "input_types": [i.type for i in self._inputs],
                 "threads": self._threads, "onnxruntime": ort.__version__}
 
     def close(self):
         self._binding = None
         self._session = None
-        self._x = None
+        self._x = []

@@ -104,9 +104,10 @@ class TensorRTRuntime(Runtime):
         runtime = trt.Runtime(logger)
         with open(path, "rb") as fh:
             engine = runtime.deserialize_cuda_engine(fh.read())
-        if engine is None:
-            raise RuntimeError("TensorRT {} could not load the engine {}; engines only load on the "
-                               "TensorRT version and GPU that built them".format(trt.__version__, path))
+        if engine is None:  # built elsewhere (a user's .engine file): not for this GPU
+            raise Unsupported("TensorRT {} could not load the engine {}; engines only load on the "
+                              "TensorRT version and GPU that built them: build it here (from "
+                              "its ONNX file)".format(trt.__version__, path))
         if getattr(engine, "has_implicit_batch_dimension", False):
             raise RuntimeError("{} is an implicit-batch engine (old torch2trt); rebuild it from "
                                "ONNX or with torch2trt >= 0.4".format(path))
@@ -144,25 +145,35 @@ class TensorRTSession(Session):
             return tuple(self._context.get_tensor_shape(io.name))
         return tuple(self._context.get_binding_shape(io.index))
 
-    def set_input(self, array):
-        """Fix dynamic dims from ``array``, allocate every buffer on the GPU, copy the input."""
+    def inputs(self):
+        return [{"name": io.name, "dtype": io.dtype.name,
+                 "shape": [int(d) if int(d) >= 0 else None for d in io.shape]}
+                for io in self._io if io.is_input]
+
+    def set_inputs(self, arrays):
+        """Fix dynamic dims from the arrays, allocate every buffer on the GPU, copy the inputs."""
+        from bench.runtimes.base import BadInput
+
         torch = self._torch
         inputs = [io for io in self._io if io.is_input]
-        if len(inputs) != 1:
-            raise ValueError("engine has {} inputs; bench feeds exactly one".format(len(inputs)))
-        first = inputs[0]
-        if any(d < 0 for d in first.shape):
-            self._set_input_shape(first, tuple(array.shape))
-        elif tuple(array.shape) != first.shape:
-            raise ValueError("input shape {} does not match the engine's {}; engines are built "
-                             "for one batch and resolution".format(array.shape, first.shape))
+        if len(arrays) != len(inputs):
+            raise ValueError("the engine takes {} inputs, {} given".format(len(inputs), len(arrays)))
+        for io, array in zip(inputs, arrays):
+            if any(d < 0 for d in io.shape):
+                self._set_input_shape(io, tuple(array.shape))
+            elif tuple(array.shape) != tuple(io.shape):
+                raise BadInput("input shape {} does not fit the engine's {} (input {!r}); engines "
+                               "are built for fixed shapes".format(
+                                   "x".join(map(str, array.shape)),
+                                   "x".join(map(str, io.shape)), io.name))
+        given = {io.name: array for io, array in zip(inputs, arrays)}
         self._buffers = {}
         for io in self._io:
-            shape = tuple(array.shape) if io.is_input else self._shape_of(io)
+            shape = tuple(given[io.name].shape) if io.is_input else self._shape_of(io)
             self._buffers[io.name] = torch.empty(shape, dtype=self._torch_dtype(io.dtype),
                                                  device="cuda")
-        host = torch.from_numpy(array).to(self._buffers[first.name].dtype)
-        self._buffers[first.name].copy_(host)
+        for name, array in given.items():
+            self._buffers[name].copy_(torch.from_numpy(array).to(self._buffers[name].dtype))
         if self._tensor_api:
             for io in self._io:
                 self._context.set_tensor_address(io.name, int(self._buffers[io.name].data_ptr()))

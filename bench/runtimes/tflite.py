@@ -71,21 +71,48 @@ class TFLiteRuntime(Runtime):
 class TFLiteSession(Session):
     def __init__(self, interpreter, precision, threads):
         self._interpreter = interpreter
-        self._input = interpreter.get_input_details()[0]
+        self._inputs = interpreter.get_input_details()
         self._output = interpreter.get_output_details()[0]
         self._threads = int(threads) if threads and threads > 0 else None
         self._precision = precision
         self.notes = FP16_NOTE if precision == "fp16" else ""
 
-    def set_input(self, array):
+    def inputs(self):
         import numpy as np
 
-        want = tuple(int(d) for d in self._input["shape"])
-        if tuple(array.shape) != want:
-            raise ValueError("input shape {} does not match the model's {}; the artifact is "
-                             "exported for one batch and resolution".format(array.shape, want))
-        self._interpreter.set_tensor(self._input["index"],
-                                     np.ascontiguousarray(array, dtype=self._input["dtype"]))
+        out = []
+        for d in self._inputs:
+            signature = d.get("shape_signature")
+            dims = signature if signature is not None and len(signature) else d["shape"]
+            out.append({"name": d["name"], "dtype": np.dtype(d["dtype"]).name,
+                        "shape": [int(x) if int(x) > 0 else None for x in dims]})
+        return out
+
+    def set_inputs(self, arrays):
+        import numpy as np
+
+        from bench.runtimes.base import BadInput
+
+        if len(arrays) != len(self._inputs):
+            raise ValueError("the model takes {} inputs, {} given".format(len(self._inputs),
+                                                                          len(arrays)))
+        resized = False
+        for d, array in zip(self._inputs, arrays):
+            if tuple(array.shape) != tuple(int(x) for x in d["shape"]):
+                signature = d.get("shape_signature")
+                if signature is None or len(signature) != array.ndim or any(
+                        int(s) > 0 and int(s) != a for s, a in zip(signature, array.shape)):
+                    raise BadInput("input shape {} does not fit the model's {} (input {!r})".format(
+                        "x".join(map(str, array.shape)), "x".join(str(int(x)) for x in d["shape"]),
+                        d["name"]))
+                self._interpreter.resize_tensor_input(d["index"], list(array.shape))
+                resized = True
+        if resized:
+            self._interpreter.allocate_tensors()
+            self._inputs = self._interpreter.get_input_details()
+            self._output = self._interpreter.get_output_details()[0]
+        for d, array in zip(self._inputs, arrays):
+            self._interpreter.set_tensor(d["index"], np.ascontiguousarray(array, dtype=d["dtype"]))
 
     def run(self):
         self._interpreter.invoke()

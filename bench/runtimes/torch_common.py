@@ -79,15 +79,20 @@ class TorchSession(Session):
         self._y = None
         self.notes = ""
 
-    def set_input(self, array):
+    def set_inputs(self, arrays):
+        """Float inputs in the precision's dtype, integer ones as they are, on the device."""
         torch = self._torch
-        self._x = torch.from_numpy(array).to(device=self._device, dtype=self._dtype)
+        self._x = []
+        for array in arrays:
+            t = torch.from_numpy(array)
+            dtype = self._dtype if t.is_floating_point() else t.dtype
+            self._x.append(t.to(device=self._device, dtype=dtype))
         if self._cuda:
             torch.cuda.synchronize()
 
     def run(self):
         with self._torch.no_grad():
-            self._y = self._module(self._x)
+            self._y = self._module(*self._x)
 
     def sync(self):
         if self._cuda:

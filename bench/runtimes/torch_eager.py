@@ -27,14 +27,29 @@ def load_pickled_module(torch, path):
         return torch.load(path, map_location="cpu")
 
 
+def load_exported_program(torch, path):
+    """A ``torch.export.save`` file (.pt2) -> its callable module (torch >= 2.1)."""
+    export = getattr(torch, "export", None)
+    if export is None or not hasattr(export, "load"):
+        raise Unsupported("{} is a torch.export program; loading it needs torch >= 2.1 (this "
+                          "device has {})".format(path, torch.__version__))
+    return export.load(path).module()
+
+
 @register_runtime
 class TorchEagerRuntime(TorchRuntimeBase):
     name = "torch"
-    formats = ("eager",)
+    formats = ("eager", "pt2")  # pt2: a user's torch.export program (file:net.pt2)
 
     def open(self, path, precision, device, threads):
         torch = import_torch(self.name)
         set_threads(torch, threads)
+        if path.endswith(".pt2"):
+            module = load_exported_program(torch, path)
+            if precision != "fp32":
+                raise Unsupported("a torch.export program runs at the precision it was "
+                                  "exported at; measure it with --precision fp32")
+            return TorchSession(module.to(device), precision, device, self.name)
         prepare_torchvision()
         try:
             module = load_pickled_module(torch, path)
