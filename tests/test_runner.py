@@ -5,7 +5,8 @@ import pytest
 
 from bench.config import ExportConfig, RunConfig
 from bench.options import resolve_options
-from bench.runner import BenchmarkRun, Item, plan_groups
+from bench.groups import Item, plan_groups
+from bench.runner import BenchmarkRun
 
 
 def item(order, mb=10.0, precision="fp32", baseline=False):

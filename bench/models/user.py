@@ -17,17 +17,10 @@ import os
 import sys
 
 from bench.errors import SpecError
+from bench.fileutil import sha256_file
 from bench.models.registry import MODELS, ModelEntry
 
 PY_FORMS = "py:package.module:factory or py:path/to/file.py:factory"
-
-
-def _file_digest(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class FileEntry(ModelEntry):
@@ -83,7 +76,7 @@ class FileEntry(ModelEntry):
         return detect_format(spec.kwargs["path"])
 
     def digest(self, spec):
-        return _file_digest(spec.kwargs["path"])
+        return sha256_file(spec.kwargs["path"])
 
 
 class PyEntry(ModelEntry):
@@ -153,7 +146,7 @@ class PyEntry(ModelEntry):
         """The source file's hash (a package module: its file's)."""
         source, _ = self._split(spec.kwargs["target"])
         path = source if source.endswith(".py") else _module_file(source)
-        return _file_digest(path) if path else None
+        return sha256_file(path) if path else None
 
 
 def _module_file(name):
