@@ -38,7 +38,7 @@ def _free_port():
 
 
 def _parse_devices(text):
-    from bench.devices.android_parsers import parse_adb_devices
+    from bench.devices.adb.parsers import parse_adb_devices
     return parse_adb_devices(text)
 
 

@@ -14,14 +14,14 @@ import pytest
 from adb_fixtures import (LEGACY_FEATURES, adb_device, adb_server, make_adb_device,  # noqa: F401
                           make_tiny_tflite, tiny_tflite, write_fake_benchmark_model)
 from bench.config import ConfigError, load_config
-from bench.devices.adb import AdbDevice, elf_abi
-from bench.devices.adb_benchmark import (GPU_FP32_NOTE, XNNPACK_FP16_NOTE, benchmark_flags,
+from bench.devices.adb.device import AdbDevice, elf_abi
+from bench.devices.adb.benchmark import (GPU_FP32_NOTE, XNNPACK_FP16_NOTE, benchmark_flags,
                                          classify_failure, representative_columns,
                                          thermal_verdict, trial_of)
-from bench.devices.adb_client import AdbClient, quote_argv
-from bench.devices.adb_config import AdbDeviceConfig
-from bench.devices.adb_errors import AdbDeviceLost, AdbError
-from bench.devices.adb_facts import cpu_ranges, mask_cpus, parse_cpufreq_listing, parse_load
+from bench.devices.adb.client import AdbClient, quote_argv
+from bench.devices.adb.config import AdbDeviceConfig
+from bench.devices.adb.errors import AdbDeviceLost, AdbError
+from bench.devices.adb.facts import cpu_ranges, mask_cpus, parse_cpufreq_listing, parse_load
 from bench.errors import DeviceLost, EnvironmentProblem
 from bench.measure.messages import Candidate, MeasureJob
 

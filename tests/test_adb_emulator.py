@@ -16,7 +16,7 @@ import pytest
 
 from adb_fixtures import (LEGACY_FEATURES, MODERN_FEATURES, adb_device, adb_server,  # noqa: F401
                           make_adb_device, tiny_tflite)
-from bench.devices.android_parsers import (STATE_FIXES, big_core_mask, parse_benchmark_model,
+from bench.devices.adb.parsers import (STATE_FIXES, big_core_mask, parse_benchmark_model,
                                            parse_dumpsys_battery, parse_getprop,
                                            parse_thermal_status)
 

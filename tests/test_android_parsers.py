@@ -1,4 +1,4 @@
-"""bench.devices.android_parsers against output that real phones and tools printed.
+"""bench.devices.adb.parsers against output that real phones and tools printed.
 
 Blocks marked "pasted" are benchmark_model / dumpsys / adb output as published
 (vendor docs, issue reports, READMEs; sources in the comments); the few marked
@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fake_benchmark_model
-from bench.devices.android_parsers import (STATE_FIXES, THERMAL_STATUS_NAMES, big_core_mask,
+from bench.devices.adb.parsers import (STATE_FIXES, THERMAL_STATUS_NAMES, big_core_mask,
                                            parse_adb_devices, parse_benchmark_model,
                                            parse_dumpsys_battery, parse_getprop,
                                            parse_thermal_status)

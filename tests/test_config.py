@@ -147,7 +147,7 @@ def _uncomment_block(text, header):
 
 
 def test_the_shipped_jetson_example_loads_when_uncommented(tmp_path):
-    from bench.devices.ssh_config import SSHDeviceConfig
+    from bench.devices.ssh.config import SSHDeviceConfig
 
     body = _uncomment_block(open(os.path.join(REPO, "bench.toml")).read(), "[devices.nano]")
     cfg = load_config(write(tmp_path, body))

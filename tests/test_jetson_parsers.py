@@ -2,7 +2,7 @@
 
 import pytest
 
-from bench.devices.jetson_parsers import (
+from bench.devices.ssh.jetson_parsers import (
     L4T_TO_JETPACK,
     parse_jetson_clocks_show,
     parse_nv_tegra_release,
@@ -403,7 +403,7 @@ def test_tegrastats_monitor_keeps_only_the_timed_trials():
     last trial's interval is kept (tegrastats prints a sample at the end of it)."""
     import time
 
-    from bench.devices.jetson_control import TegrastatsMonitor
+    from bench.devices.ssh.jetson_control import TegrastatsMonitor
     from bench.measure.messages import Progress
 
     def line(power):

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from bench.devices.ssh_transport import SSHTransport
+from bench.devices.ssh.transport import SSHTransport
 from bench.devices.worker_client import WorkerProcess
 from bench.measure.messages import Candidate, MeasureJob
 from bench.measure.worker import CRASH_HOOK_ENV

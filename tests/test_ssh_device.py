@@ -284,8 +284,8 @@ HOSTILE = st.text(alphabet=st.sampled_from(list("ab $`'\"\\;|&<>(){}*?!#~=%\n\t"
 @given(folder=HOSTILE.filter(lambda t: t not in (".", "..") and "/" not in t), value=HOSTILE)
 def test_hostile_workdir_and_env_values_never_reach_a_shell(sshd_server, tmp_path_factory, folder, value):
     """The device's commands (probe, worker, tools) carry these as quoted words only."""
-    from bench.devices.ssh import SSHDevice
-    from bench.devices.ssh_config import SSHDeviceConfig
+    from bench.devices.ssh.device import SSHDevice
+    from bench.devices.ssh.config import SSHDeviceConfig
 
     base = tmp_path_factory.mktemp("hostile")
     canary = base / "pwned"

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bench.devices.ssh_transport import (
+from bench.devices.ssh.transport import (
     AuthError,
     ConnectError,
     ConnectionLost,

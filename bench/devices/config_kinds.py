@@ -1,4 +1,4 @@
 """Importing this module registers every device kind's config dataclass (no heavy imports)."""
 
-from bench.devices import ssh_config  # noqa: F401
-from bench.devices import adb_config  # noqa: F401
+from bench.devices.adb import config as adb_config  # noqa: F401
+from bench.devices.ssh import config as ssh_config  # noqa: F401

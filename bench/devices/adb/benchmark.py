@@ -8,7 +8,7 @@ rise makes a row unstable, and which status and message a failed invocation gets
 
 import re
 
-from bench.devices.android_parsers import THERMAL_STATUS_NAMES
+from bench.devices.adb.parsers import THERMAL_STATUS_NAMES
 
 # SPEC §5: TFLite's GPU delegate allows FP16 precision loss by default, so FP32 says no.
 GPU_FP32_NOTE = ("GPU delegate with --gpu_precision_loss_allowed=false: computes in FP32 "

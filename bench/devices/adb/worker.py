@@ -12,11 +12,11 @@ and battery temperature are read before the first round and after the last.
 
 import time
 
-from bench.devices.adb_benchmark import (benchmark_flags, classify_failure,
+from bench.devices.adb.benchmark import (benchmark_flags, classify_failure,
                                          representative_columns, thermal_verdict, trial_of)
-from bench.devices.adb_errors import AdbDeviceLost, AdbError, AdbTimeout
-from bench.devices.adb_facts import mask_cpus, parse_load, read_thermal, thermal_columns
-from bench.devices.android_parsers import parse_benchmark_model
+from bench.devices.adb.errors import AdbDeviceLost, AdbError, AdbTimeout
+from bench.devices.adb.facts import mask_cpus, parse_load, read_thermal, thermal_columns
+from bench.devices.adb.parsers import parse_benchmark_model
 from bench.measure.cpus import NoLoadSampler
 from bench.measure.messages import CandidateResult, GroupResult, Hello, Progress
 from bench.measure.rounds import Contender, run_rounds

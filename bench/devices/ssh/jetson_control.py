@@ -12,8 +12,8 @@ import threading
 import time
 
 from bench.devices.base import NullMonitor
-from bench.devices.jetson_parsers import parse_jetson_clocks_show, parse_nvpmodel, summarize_tegrastats
-from bench.devices.ssh_errors import SSHError, _short
+from bench.devices.ssh.jetson_parsers import parse_jetson_clocks_show, parse_nvpmodel, summarize_tegrastats
+from bench.devices.ssh.errors import SSHError, _short
 from bench.errors import EnvironmentProblem
 
 SUDO_FIX = ("allow it without a password for this user, e.g. a sudoers line "

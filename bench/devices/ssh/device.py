@@ -13,9 +13,9 @@ import posixpath
 import tempfile
 
 from bench.devices.base import Check, Device, Placement, register_device, runtime_checks
-from bench.devices.jetson_control import JetsonControl, TegrastatsMonitor
-from bench.devices.jetson_parsers import parse_nv_tegra_release
-from bench.devices.ssh_errors import ConnectionLost, SSHError, _short
+from bench.devices.ssh.jetson_control import JetsonControl, TegrastatsMonitor
+from bench.devices.ssh.jetson_parsers import parse_nv_tegra_release
+from bench.devices.ssh.errors import ConnectionLost, SSHError, _short
 from bench.devices.worker_client import WorkerProcess
 from bench.errors import EnvironmentProblem
 
@@ -34,7 +34,7 @@ class SSHDevice(Device):
 
     def __init__(self, name, config, export_config=None):
         super().__init__(name, config, export_config)
-        from bench.devices.ssh_transport import SSHTransport
+        from bench.devices.ssh.transport import SSHTransport
 
         self.ssh = SSHTransport(config.host, config.port, config.user or None,
                                 key_file=config.key_file or None, known_hosts=config.known_hosts,

@@ -12,7 +12,7 @@ import socket
 import subprocess
 import time
 
-from bench.devices.ssh_errors import SSHError, _short
+from bench.devices.ssh.errors import SSHError, _short
 
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

@@ -12,12 +12,12 @@ rows written so far; ``--resume`` continues once it is back.
 import os
 import posixpath
 
-from bench.devices.adb_benchmark import benchmark_flags, classify_failure
-from bench.devices.adb_client import AdbClient
-from bench.devices.adb_errors import AdbDeviceLost, AdbError
-from bench.devices.adb_facts import cpu_ranges, mask_cpus, read_facts, read_thermal
-from bench.devices.adb_worker import AdbWorker
-from bench.devices.android_parsers import THERMAL_STATUS_NAMES
+from bench.devices.adb.benchmark import benchmark_flags, classify_failure
+from bench.devices.adb.client import AdbClient
+from bench.devices.adb.errors import AdbDeviceLost, AdbError
+from bench.devices.adb.facts import cpu_ranges, mask_cpus, read_facts, read_thermal
+from bench.devices.adb.worker import AdbWorker
+from bench.devices.adb.parsers import THERMAL_STATUS_NAMES
 from bench.devices.base import Check, Device, register_device
 from bench.fileutil import sha256_file
 from bench.measure.messages import Candidate, MeasureJob

@@ -24,9 +24,9 @@ import sys
 import threading
 import uuid
 
-from bench.devices.ssh_errors import (AuthError, ConnectError, ConnectionLost, HostKeyError,
+from bench.devices.ssh.errors import (AuthError, ConnectError, ConnectionLost, HostKeyError,
                                       RemoteTimeout, SSHError, _short)
-from bench.devices.ssh_process import _WRAPPER, RemoteProcess, command_line
+from bench.devices.ssh.process import _WRAPPER, RemoteProcess, command_line
 from bench.errors import EnvironmentProblem
 from bench.fileutil import sha256_file
 

@@ -19,8 +19,8 @@ import threading
 import time
 import uuid
 
-from bench.devices.adb_errors import AdbDeviceLost, AdbError, AdbTimeout, AdbUnavailable, short
-from bench.devices.android_parsers import STATE_FIXES, parse_adb_devices
+from bench.devices.adb.errors import AdbDeviceLost, AdbError, AdbTimeout, AdbUnavailable, short
+from bench.devices.adb.parsers import STATE_FIXES, parse_adb_devices
 from bench.fileutil import sha256_file
 
 __all__ = ["AdbClient", "ShellResult", "quote_argv"]

@@ -6,7 +6,7 @@ cpufreq listing below), so the number of round trips stays small.
 
 import re
 
-from bench.devices.android_parsers import (big_core_mask, parse_dumpsys_battery, parse_getprop,
+from bench.devices.adb.parsers import (big_core_mask, parse_dumpsys_battery, parse_getprop,
                                            parse_thermal_status)
 
 # one line per core: "cpu N gov=G cur=KHZ max=KHZ" (empty values where unreadable)
