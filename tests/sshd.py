@@ -111,6 +111,11 @@ class SSHServer:
             "Subsystem sftp internal-sftp",
             "PrintMotd no",
             "LogLevel ERROR",
+            # bash run by sshd sources ~/.bashrc only at shell level 1; SHLVL=1 makes it 2.
+            # The host's rc files stay out of test sessions: stop() SIGKILLs every session,
+            # and a killed rc step can leave the host broken for every later login (pyenv's
+            # rehash lock, found in CI: each later login then waited 60 s for it).
+            "SetEnv SHLVL=1",
         ]
         with open(self.config, "w") as fh:
             fh.write("\n".join(lines) + "\n")

@@ -157,8 +157,10 @@ class RemoteProcess:
                 if not line:
                     break
         except socket.timeout:
-            raise SSHError("ssh: {} did not start on {} within {:g} s".format(
-                self.describe(), self._ssh.where, self._ssh.connect_timeout)) from None
+            raise SSHError("ssh: {} did not start on {} within {:g} s; a slow login script "
+                           "(the shell's rc files) can cause this: speed it up or raise "
+                           "connect_timeout_s".format(
+                               self.describe(), self._ssh.where, self._ssh.connect_timeout)) from None
         finally:
             self._chan.settimeout(None)
         if not self._alive():
