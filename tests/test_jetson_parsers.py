@@ -1,4 +1,7 @@
-"""Jetson parsers against real output lines (JetPack 3.x to 6.x, Nano, TX1/TX2, Orin)."""
+"""Jetson parsers against real output lines (JetPack 3.x to 7.x, Nano, TX1/TX2, Xavier, Orin, Thor).
+
+The lines live in tests/jetson_lines.py; tests/test_tegrastats.py covers each generation's
+power rule, offline sensors and unknown fields in detail."""
 
 import pytest
 
@@ -11,62 +14,8 @@ from bench.devices.ssh.jetson_parsers import (
     summarize_tegrastats,
 )
 
-# Jetson Nano, JetPack 4.6 (SPEC §7).
-NANO_SPEC = ("RAM 331/3964MB (lfb 758x4MB) SWAP 0/1982MB (cached 0MB) CPU [12%@102,7%@102,3%@102,9%@102] "
-             "EMC_FREQ 3%@204 GR3D_FREQ 40%@76 APE 25 PLL@20.5C CPU@23.5C PMIC@100C GPU@22.5C AO@27.5C "
-             "thermal@23C POM_5V_IN 933/933 POM_5V_GPU 0/0 POM_5V_CPU 84/105")
-# Jetson Nano, JetPack 4.6.1 (IRAM field, PMIC@50C).
-NANO_JP461 = ("RAM 1923/3964MB (lfb 2x2MB) SWAP 191/1982MB (cached 6MB) IRAM 0/252kB(lfb 252kB) "
-              "CPU [5%@1224,4%@1224,3%@1224,6%@1224] EMC_FREQ 0%@1600 GR3D_FREQ 0%@76 APE 25 PLL@37C "
-              "CPU@40C PMIC@50C GPU@40C AO@45C thermal@40C POM_5V_IN 1750/1628 POM_5V_GPU 0/0 "
-              "POM_5V_CPU 366/406")
-# Jetson Nano, older JetPack 4: EMC/GR3D without a frequency.
-NANO_NO_FREQ = ("RAM 613/3964MB (lfb 634x4MB) SWAP 0/1982MB (cached 0MB) CPU [2%@102,1%@102,0%@102,0%@102] "
-                "EMC_FREQ 0% GR3D_FREQ 0% PLL@39C CPU@40.5C PMIC@100C GPU@41C AO@46C thermal@41C "
-                "POM_5V_IN 900/943 POM_5V_GPU 0/0 POM_5V_CPU 123/123")
-# Jetson Nano in the 5W mode: two cores off.
-NANO_5W = ("RAM 1409/3964MB (lfb 28x4MB) SWAP 0/1982MB (cached 0MB) IRAM 0/252kB(lfb 252kB) "
-           "CPU [22%@518,67%@518,off,off] EMC_FREQ 0%@1600 GR3D_FREQ 0%@76 APE 25 PLL@28.5C CPU@32C "
-           "PMIC@50C GPU@30.5C AO@39.5C thermal@31.25C POM_5V_IN 2003/2003 POM_5V_GPU 0/0 POM_5V_CPU 320/320")
-# Jetson Nano decoding video (NVENC/NVDEC clocks), under load.
-NANO_NVDEC = ("RAM 1180/3965MB (lfb 1x2MB) SWAP 149/1024MB (cached 7MB) IRAM 0/252kB(lfb 252kB) "
-              "CPU [30%@1036,33%@1036,28%@1036,26%@1036] EMC_FREQ 10%@1600 GR3D_FREQ 0%@76 NVENC 716 "
-              "NVDEC 716 APE 25 PLL@57C CPU@60.5C PMIC@100C GPU@59C AO@65C thermal@59.75C "
-              "POM_5V_IN 4520/4680 POM_5V_GPU 0/0 POM_5V_CPU 1078/1205")
-# Jetson Nano 2GB-style: a Wi-Fi sensor and no power monitor.
-NANO_NO_RAILS = ("RAM 2610/3956MB (lfb 68x4MB) SWAP 74/1978MB (cached 1MB) "
-                 "CPU [81%@1479,55%@1479,89%@1479,45%@1479] EMC_FREQ 0% GR3D_FREQ 0% PLL@27C CPU@30C "
-                 "iwlwifi@41C PMIC@50C GPU@28C AO@35.5C thermal@29C")
-# Jetson TX1, L4T 28: VDD_* rails without a unit.
-TX1 = ("RAM 1179/3983MB (lfb 120x4MB) IRAM 0/252kB(lfb 252kB) CPU [1%@102,4%@102,0%@102,0%@102] "
-       "EMC_FREQ 7%@408 GR3D_FREQ 0%@76 APE 25 AO@42.5C CPU@37.5C GPU@39C PLL@37C Tdiode@42.75C "
-       "PMIC@100C Tboard@42C thermal@38.5C VDD_IN 2532/2698 VDD_CPU 76/178 VDD_GPU 19/19")
-# Jetson TX1, L4T 28.1: lower-case cpu list with one cluster clock, EMC/GR3D names.
-TX1_OLD = ("RAM 3607/3983MB (lfb 47x4MB) SWAP 873/8192MB (cached 281MB) cpu [17%,11%,65%,0%]@1734 "
-           "EMC 1%@1600 APE 25 GR3D 39%@76")
-# Jetson AGX Xavier class: SWAP after CPU, MTS, negative (unset) sensors, many rails.
-XAVIER = ("RAM 4722/7844MB (lfb 1x512kB) CPU [55%@2035,14%@2034,27%@2034,55%@2035,47%@2035,45%@2035] "
-          "SWAP 149/1024MB (cached 7MB) EMC_FREQ 2%@1866 GR3D_FREQ 37%@1300 APE 150 MTS fg 0% bg 0% "
-          "BCPU@-45C MCPU@-45C GPU@-51C PLL@45C AO@47.5C Tboard@37C Tdiode@46.75C PMIC@100C "
-          "thermal@46.4C VDD_IN 14025/14416 VDD_CPU 2209/2538 VDD_GPU 6854/6903 VDD_SOC 1371/1370 "
-          "VDD_WIFI 19/19 NVENC 716 NVDEC 716 VDD_DDR 2702/2702")
-# Jetson Orin Nano, JetPack 6: timestamp, lower-case sensors, mW rails, GPC clock list.
-ORIN_IDLE = ("08-23-2026 13:57:46 RAM 3595/7607MB (lfb 1x1MB) SWAP 11/3804MB (cached 0MB) "
-             "CPU [1%@729,off,3%@729,4%@729,5%@729,6%@729] EMC_FREQ 2%@2133 GR3D_FREQ 7%@[306] "
-             "cpu@51C soc2@50.562C soc0@51.031C gpu@50.5C tj@51C soc1@50C VDD_IN 5832mW/5852mW "
-             "VDD_CPU_GPU_CV 1307mW/1327mW VDD_SOC 1468mW/1468mW")
-ORIN_BUSY = ("10-08-2026 04:35:02 RAM 6712/7620MB (lfb 12x4MB) SWAP 369/3810MB (cached 8MB) "
-             "CPU [38%@1497,2%@729,1%@729,0%@729,1%@729,0%@729] EMC_FREQ 61%@2133 GR3D_FREQ 99%@[612] "
-             "NVDEC off NVJPG off VIC off OFA off APE 200 cpu@57.125C soc2@55.093C soc0@56.625C "
-             "gpu@58.625C tj@58.312C soc1@55.937C VDD_IN 16321mW/11204mW VDD_CPU_GPU_CV 7104mW/4944mW "
-             "VDD_SOC 3120mW/3659mW")
-ORIN_NO_GPU_FREQ = ("05-05-2025 06:05:39 RAM 2639/7620MB (lfb 9x4MB) SWAP 0/3810MB (cached 0MB) "
-                    "CPU [1%@729,4%@729,8%@729,4%@729,5%@729,4%@729] GR3D_FREQ 0% cpu@44.156C soc2@43.781C "
-                    "soc0@44.687C gpu@45.968C tj@45.968C soc1@45.312C VDD_IN 5263mW/5263mW "
-                    "VDD_CPU_GPU_CV 717mW/717mW VDD_SOC 1794mW/1794mW")
-
-REAL_LINES = [NANO_SPEC, NANO_JP461, NANO_NO_FREQ, NANO_5W, NANO_NVDEC, NANO_NO_RAILS, TX1, TX1_OLD,
-              XAVIER, ORIN_IDLE, ORIN_BUSY, ORIN_NO_GPU_FREQ]
+from jetson_lines import (NANO_5W, NANO_JP461, NANO_NO_FREQ, NANO_NO_RAILS, NANO_NVDEC, NANO_SPEC,
+                          ORIN_BUSY, ORIN_IDLE, REAL_LINES, TX1, TX1_OLD, TX2_L4T28)
 
 
 def test_spec_line_every_field():
@@ -78,13 +27,13 @@ def test_spec_line_every_field():
     assert s["cpu_freq_mhz"] == [102, 102, 102, 102]
     assert (s["emc_load_pct"], s["emc_freq_mhz"]) == (3, 204)
     assert (s["gpu_load_pct"], s["gpu_freq_mhz"]) == (40, 76)
-    assert s["temps_c"] == {"PLL": 20.5, "CPU": 23.5, "PMIC": 100.0, "GPU": 22.5, "AO": 27.5,
-                            "thermal": 23.0}
+    assert s["temps_c"] == {"PLL": 20.5, "CPU": 23.5, "PMIC": None, "GPU": 22.5, "AO": 27.5,
+                            "thermal": 23.0}  # the PMIC's constant 100C is no reading
     assert (s["cpu_temp_c"], s["gpu_temp_c"]) == (23.5, 22.5)
     assert s["rails_mw"] == {"POM_5V_IN": 933, "POM_5V_GPU": 0, "POM_5V_CPU": 84}
     assert s["rails_avg_mw"] == {"POM_5V_IN": 933, "POM_5V_GPU": 0, "POM_5V_CPU": 105}
-    assert s["power_in_mw"] == 933
-    assert s["other"] == {"APE": "25"}
+    assert (s["power_in_mw"], s["power_source"]) == (933, "POM_5V_IN")
+    assert s["engines"] == {"APE": 25} and s["other"] == {} and s["unknown"] == []
 
 
 @pytest.mark.parametrize("line", REAL_LINES)
@@ -103,7 +52,7 @@ def test_jetpack6_orin_format():
     assert s["temps_c"]["tj"] == 58.312
     assert s["rails_mw"]["VDD_CPU_GPU_CV"] == 7104 and s["rails_avg_mw"]["VDD_CPU_GPU_CV"] == 4944
     assert s["power_in_mw"] == 16321
-    assert s["other"]["NVDEC"] == "off" and s["other"]["APE"] == "200"
+    assert s["engines"] == {"NVDEC": None, "NVJPG": None, "VIC": None, "OFA": None, "APE": 200}
 
 
 def test_offline_cores_and_missing_frequencies_are_none():
@@ -124,10 +73,11 @@ def test_old_and_other_boards():
     tx1 = parse_tegrastats(TX1)
     assert tx1["power_in_mw"] == 2532 and tx1["rails_avg_mw"]["VDD_IN"] == 2698
     assert tx1["swap_total_mb"] is None and tx1["temps_c"]["Tdiode"] == 42.75
-    xavier = parse_tegrastats(XAVIER)
-    assert xavier["temps_c"]["BCPU"] == -45.0 and xavier["gpu_temp_c"] == -51.0
-    assert xavier["cpu_temp_c"] is None  # no plain CPU sensor on this board
-    assert xavier["other"]["MTS"] == "fg 0% bg 0%"
+    tx2 = parse_tegrastats(TX2_L4T28)  # long misnamed XAVIER in this file
+    # BCPU@-45C MCPU@-45C GPU@-51C are offline zones: missing values, never numbers
+    assert tx2["temps_c"]["BCPU"] is None and tx2["gpu_temp_c"] is None
+    assert tx2["cpu_temp_c"] is None
+    assert tx2["other"]["MTS"] == "fg 0% bg 0%"
     assert parse_tegrastats(NANO_NO_RAILS)["power_in_mw"] is None
 
 
@@ -397,29 +347,3 @@ def test_nv_tegra_release_malformed(bad):
     with pytest.raises(ValueError, match="nv_tegra_release"):
         parse_nv_tegra_release(bad)
 
-
-def test_tegrastats_monitor_keeps_only_the_timed_trials():
-    """Samples of the load / engine build / warm-up are left out; the line closing the
-    last trial's interval is kept (tegrastats prints a sample at the end of it)."""
-    import time
-
-    from bench.devices.ssh.jetson_control import TegrastatsMonitor
-    from bench.measure.messages import Progress
-
-    def line(power):
-        return NANO_SPEC.replace("POM_5V_IN 933/933", "POM_5V_IN {}/{}".format(power, power))
-
-    mon = TegrastatsMonitor(ssh=None, tegrastats="tegrastats", interval_ms=100)
-    mon._proc = object()  # as if the sampler had started
-    now = time.monotonic()
-    mon.lines.append((now - 5, line(5000)))  # engine build
-    assert mon.columns()["power_mw_mean"] == 5000  # no trial yet: everything sampled
-    mon.progress(Progress(phase="trials"))
-    mon.lines.append((time.monotonic(), line(1000)))
-    mon.progress(Progress(phase="trial", key="a", round=1))
-    mon.lines.append((time.monotonic(), line(2000)))
-    mon.progress(Progress(phase="trials_done"))
-    mon.lines.append((time.monotonic() + 0.001, line(3000)))  # closes the last interval
-    mon.lines.append((time.monotonic() + 0.002, line(9000)))  # latency pass, teardown
-    cols = mon.columns()
-    assert cols["monitor_samples"] == 3 and cols["power_mw_mean"] == 2000

@@ -162,6 +162,8 @@ def parse_getprop(text):
 
 
 _BATTERY_STATUS = {1: "unknown", 2: "charging", 3: "discharging", 4: "not charging", 5: "full"}
+_PLUGS = (("AC powered", "ac"), ("USB powered", "usb"), ("Wireless powered", "wireless"),
+          ("Dock powered", "dock"))
 _BATTERY_HEALTH = {1: "unknown", 2: "good", 3: "overheat", 4: "dead", 5: "over voltage",
                    6: "unspecified failure", 7: "cold"}
 
@@ -179,12 +181,18 @@ def parse_dumpsys_battery(text):
         raise ValueError("no battery temperature or level in dumpsys battery output: "
                          + _last_meaningful_line(text.splitlines()))
     status, health = integer("status"), integer("health")
+    present = fields.get("present")
     return {"temperature_c": None if temperature is None else temperature / 10.0,
             "level": level, "scale": integer("scale"),
             "status_code": status, "status": _BATTERY_STATUS.get(status),
-            "health": _BATTERY_HEALTH.get(health), "voltage_mv": integer("voltage"),
+            "health": _BATTERY_HEALTH.get(health), "voltage_mv": integer("voltage") or None,
             "usb_powered": fields.get("USB powered") == "true",
-            "ac_powered": fields.get("AC powered") == "true"}
+            "ac_powered": fields.get("AC powered") == "true",
+            # the first charger on, in BatteryService's order (its own proto dump does so)
+            "plugged": next((name for key, name in _PLUGS if fields.get(key) == "true"), None),
+            "present": None if present not in ("true", "false") else present == "true",
+            # after `dumpsys battery unplug` / `set`: frozen values, not the hardware's
+            "updates_stopped": "UPDATES STOPPED" in text}
 
 
 THERMAL_STATUS_NAMES = {0: "none", 1: "light", 2: "moderate", 3: "severe", 4: "critical",
