@@ -97,6 +97,8 @@ class RunConfig:
     seed: int = 0
     results_dir: str = "results"
     timeout_s: float = 600.0  # a measurement without progress for this long is killed
+    cooldown: str = ""  # before each measurement: "45" (wait until <= 45 C), "30s", "" (none)
+    cooldown_max_s: float = 300.0  # the longest a cooldown waits
 
     def validate(self, where):
         from bench.options import RULES, check_cpu_affinity, shape_map
@@ -108,6 +110,9 @@ class RunConfig:
             if hasattr(self, key):
                 valid.check(getattr(self, key), "{}.{}".format(where, key), ConfigError)
         try:
+            from bench.cooldown import parse_cooldown
+
+            parse_cooldown(self.cooldown, where=where + ".cooldown")
             check_cpu_affinity(self.cpu_affinity, where + ".cpu_affinity")
             shape_map(self.shapes, where + ".shapes:")
         except BenchError as exc:

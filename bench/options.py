@@ -33,6 +33,7 @@ RULES = {
     "group_max_mb": Range(0, None, "MB of artifacts loaded together at most",
                           low_inclusive=False),
     "reload_every": Range(0, None, "rounds between reloads (0: never)"),
+    "cooldown_max_s": Range(0, None, "seconds a cooldown waits at most"),
 }
 
 FLAGS = {"timeout_s": "--timeout", "shapes": "--shape", "min_trial_s": "--min-trial-s", "target_ci": "--target-ci",
@@ -110,6 +111,8 @@ class MeasureOptions:
     reload_every: int
     baseline: str
     shapes: tuple  # "NAME=1x3x224x224" (or just "1x3x224x224": the first input) per input
+    cooldown: str = ""  # see bench.cooldown
+    cooldown_max_s: float = 300.0
     isolate: bool = False  # a flag only: a fresh worker process for every group
 
     def replace(self, **changes):
@@ -133,6 +136,10 @@ def resolve_options(args, run_config):
             check_value(f.name, flag, where)
         elif f.name == "cpu_affinity":
             check_cpu_affinity(flag, where)
+        elif f.name == "cooldown":
+            from bench.cooldown import parse_cooldown
+
+            parse_cooldown(flag, where=where)
         elif f.name == "shapes":
             shape_map(flag)
             flag = tuple(flag)
@@ -171,5 +178,11 @@ def add_measure_arguments(p):
                         "No-PTA MobileNetV2 for the pta set)")
     p.add_argument("--timeout", dest="timeout_s", type=float, metavar="S",
                    help="seconds a measurement may go without progress before it is killed")
+    p.add_argument("--cooldown", metavar="C|Ns",
+                   help="before each measurement wait until the device is at or under C "
+                        "degrees (e.g. 45) or a fixed time (e.g. 30s); the start "
+                        "temperature is recorded (start_temp_c)")
+    p.add_argument("--cooldown-max-s", type=float, metavar="S",
+                   help="the longest a cooldown waits (default 300)")
     p.add_argument("--isolate", action="store_true",
                    help="a fresh worker process for every group of models")

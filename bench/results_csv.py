@@ -26,8 +26,11 @@ COLUMNS = (
     "latency_ms_p99", "first_inference_ms", "load_ms", "memory_mb", "export_s", "export_cached",
     "engine_build_s", "parity_max_abs_err", "parity_argmax_agree", "status", "error", "notes",
     "trial_throughputs", "artifact_key",
-    # sampled on the device during the measurement (Jetson tegrastats; Android thermal/battery)
-    "power_mw_mean", "gpu_temp_c_mean", "gpu_temp_c_max", "cpu_temp_c_mean", "cpu_temp_c_max",
+    # sampled on the device during the measurement (Jetson tegrastats, RAPL/NVML here, a
+    # phone's battery; Android thermal status): per model, from the samples of its trials
+    "energy_mj_per_inference", "dynamic_energy_mj_per_inference", "power_mw_mean",
+    "idle_power_mw", "power_source", "start_temp_c", "gpu_temp_c_mean", "gpu_temp_c_max",
+    "cpu_temp_c_mean", "cpu_temp_c_max",
     "gpu_load_pct_mean", "monitor_samples", "delegate", "thermal_status_before",
     "thermal_status_after", "battery_temp_c_before", "battery_temp_c_after",
     # device state

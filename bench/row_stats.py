@@ -82,3 +82,15 @@ def relative_columns(result, base, batch):
     if ci is not None:
         cols["relative_time_ci_low"], cols["relative_time_ci_high"] = ci
     return cols
+
+
+def energy_columns(row):
+    """Energy per inference from a row's mean power and throughput: P [mW] / T [inf/s] =
+    mJ per inference; the dynamic part subtracts the idle power read just before."""
+    power, idle, tp = row.get("power_mw_mean"), row.get("idle_power_mw"), row.get("throughput")
+    if power is None or not tp:
+        return {}
+    out = {"energy_mj_per_inference": power / tp}
+    if idle is not None:
+        out["dynamic_energy_mj_per_inference"] = (power - idle) / tp
+    return out

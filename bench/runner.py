@@ -21,10 +21,11 @@ from bench.groups import Item, plan_groups
 from bench.measure.inputs import describe as describe_inputs
 from bench.measure.messages import Candidate, CandidateResult, MeasureJob
 from bench.models import MODELS
+from bench.cooldown import check_readable, parse_cooldown, wait as cool_down
 from bench.options import MIN_ROUNDS, shape_map
 from bench.runtimes.base import Unsupported
 from bench.results_csv import DONE_STATUSES, row_key
-from bench.row_stats import relative_columns, statistic_columns
+from bench.row_stats import energy_columns, relative_columns, statistic_columns
 
 _ids = itertools.count(1)
 
@@ -49,6 +50,9 @@ class BenchmarkRun:
         self._monitor = None
         self._status = ""
         self._told_cpus = False
+        self._cooldown_note = ""
+        self._cooling = parse_cooldown(options.cooldown, options.cooldown_max_s)
+        self._cooling_checked = False
         from bench.models.complexity import ComplexityStore
 
         self._complexity = ComplexityStore(os.path.join(export_config.dir, "complexity.json"))
@@ -198,6 +202,19 @@ class BenchmarkRun:
                 self.device.name, threads, info.get("cpu_affinity"), idle, info.get("allowed"),
                 "; one left free for the system" if not self.opts.threads else ""))
 
+    def _cooldown(self):
+        """``--cooldown`` before a measurement: the start temperature (None without one)."""
+        self._cooldown_note = ""
+        if self._cooling is None:
+            return None
+        if not self._cooling_checked:  # a threshold without a thermometer: stop at once
+            check_readable(self._cooling, self.device)
+            self._cooling_checked = True
+        if self.progress:
+            self.progress.update("{} cooling down ({})".format(self._status, self._cooling.describe()))
+        temp, self._cooldown_note = cool_down(self._cooling, self.device, self.log, self.progress)
+        return temp
+
     def _run_group(self, runtime_cls, group):
         job = self._job(runtime_cls, group)
         builds = {i.key: i.extra_timeout_s for i in group if i.extra_timeout_s}
@@ -207,15 +224,21 @@ class BenchmarkRun:
             return timeout + (builds.get(msg.key, 0) if msg.phase == "load" else 0)
 
         worker = self._worker_for_job()
+        start_temp = self._cooldown()
         with self.device.monitor(job) as monitor:
-            self._monitor = monitor  # told when the timed rounds start and end
+            self._monitor = monitor  # told who runs when (per-model power, idle power)
+            job.idle_s = getattr(monitor, "idle_s", 0.0)
+            if not job.trial_size:  # each trial holds whole power samples
+                job.min_trial_s = max(job.min_trial_s, getattr(monitor, "min_trial_s", 0.0))
             try:
                 result = worker.request(job, timeout, timeout_for=timeout_for)
             finally:
                 self._monitor = None
         self.device.check_connection(result)  # a lost device stops the run: no rows for it
         self._release_worker(force=result.status == "crashed")
-        return result, monitor.columns()
+        if start_temp is not None:
+            monitor.start_temp_c = start_temp
+        return result, monitor
 
     def _measure_groups(self, runtime_cls, groups):
         queue = deque(groups)
@@ -232,13 +255,13 @@ class BenchmarkRun:
                 if total > 1 else "")
             if self.progress:
                 self.progress.update(self._status)
-            result, monitor_columns = self._run_group(runtime_cls, group)
+            result, monitor = self._run_group(runtime_cls, group)
             if result.status == "crashed":
                 retry = self._after_crash(group, result)
                 total += len(retry)
                 queue.extendleft(reversed(retry))
                 continue
-            self._write_group(group, result, monitor_columns)
+            self._write_group(group, result, monitor)
 
     def _after_crash(self, group, result):
         """Rows for what the crash settles; the groups to measure again."""
@@ -257,7 +280,21 @@ class BenchmarkRun:
             culprit.request.name, result.error.split(" — ")[0], len(rest)))
         return [[culprit]] + ([rest] if any(i.write for i in rest) else [])
 
-    def _write_group(self, group, result, monitor_columns):
+    @staticmethod
+    def _sampled(monitor, key, group_size):
+        """A device monitor's columns for one model (and caveats for its notes)."""
+        if hasattr(monitor, "columns_for"):
+            cols = dict(monitor.columns_for(key))
+            notes = cols.pop("_notes", [])
+        else:
+            cols = dict(monitor.columns())
+            notes = ["device samples cover the whole interleaved group of {} models".format(
+                group_size)] if group_size > 1 and cols.get("monitor_samples") else []
+        if getattr(monitor, "start_temp_c", None) is not None:  # read by the cooldown
+            cols["start_temp_c"] = monitor.start_temp_c
+        return cols, notes
+
+    def _write_group(self, group, result, monitor):
         o = self.opts
         bases = {i.precision: i for i in group if i.baseline}
         for item in group:
@@ -270,15 +307,14 @@ class BenchmarkRun:
             elif res.status == "ok" and not res.trial_ns:
                 res.status, res.error = "failed", "no timed trial completed"
             row = dict(item.row)
-            row.update(monitor_columns)
+            sampled, sample_notes = self._sampled(monitor, item.key, len(group))
+            row.update(sampled)
             row.update(res.columns or {})
-            notes = [res.notes, item.note]
-            if len(group) > 1 and monitor_columns.get("monitor_samples"):
-                notes.append("device samples cover the whole interleaved group of {} "
-                             "models".format(len(group)))
+            notes = [res.notes, item.note, self._cooldown_note] + sample_notes
             if res.status == "ok":
                 cols, caveats = statistic_columns(res, o.batch, o.target_ci, result.stop)
                 row.update(cols)
+                row.update(energy_columns(row))
                 notes.extend(caveats)
                 row["load_ms"] = res.load_ms if res.load_ms is not None else row.get("load_ms")
                 row["threads"] = (res.info or {}).get("threads") or result.threads or ""
@@ -299,6 +335,9 @@ class BenchmarkRun:
         options' one); ``baseline``: a request the others are timed against (it is added
         if not among them). Rows are written as each group finishes."""
         precisions = list(precisions or [self.opts.precision])
+        if self._cooling is not None and not self._cooling_checked:  # before any export
+            check_readable(self._cooling, self.device)
+            self._cooling_checked = True
         try:
             for runtime_cls in runtime_classes:
                 self._execute_runtime(requests, runtime_cls, precisions, baseline)

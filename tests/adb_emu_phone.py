@@ -10,7 +10,8 @@ import posixpath
 
 #: device paths that shell commands see inside the sandbox
 DEVICE_ROOTS = ("/data", "/sdcard", "/storage", "/system", "/vendor",
-                "/sys/devices/system/cpu", "/sys/class/thermal", "/proc/cpuinfo")
+                "/sys/devices/system/cpu", "/sys/class/thermal", "/sys/class/power_supply",
+                "/proc/cpuinfo")
 
 SDM845_PROPS = {
     "ro.product.model": "BenchEmu",

@@ -123,6 +123,39 @@ def test_run_writes_rows_and_a_second_run_pushes_nothing(cli, phone, tmp_path):
     assert leftovers == []
 
 
+def test_battery_power_and_energy_flagged_while_charging(cli, phone, tmp_path):
+    """A phone exporting its battery current and voltage: power per model, energy per
+    inference, the idle reading; the emulated phone is on USB, so every row says the
+    readings are unreliable. Trials sized by time last 2.5 battery samples."""
+    device, cfg = phone
+    supply = "/sys/class/power_supply/battery/"
+    device.emulator.write_file(supply + "current_now", "-512000\n")  # uA, a Pixel's sign
+    device.emulator.write_file(supply + "voltage_now", "3850000\n")  # uV
+    device.emulator.write_file(supply + "temp", "312\n")
+    out = tmp_path / "power.csv"
+    res = cli("run", "--config", cfg, "--device", "phone", "--out", str(out), "--resolution",
+              str(RESOLUTION), "--models", MODELS[0], "--warmup", "1", "--repeats", "2",
+              "--no-plot")
+    assert res.returncode == 0, res.stderr
+    row = read_rows(str(out))[0]
+    assert row["status"] == "ok", row["error"]
+    assert float(row["power_mw_mean"]) == pytest.approx(1971.2)
+    assert float(row["idle_power_mw"]) == pytest.approx(1971.2)
+    assert row["power_source"] == "battery"
+    assert float(row["energy_mj_per_inference"]) == pytest.approx(1971.2 / float(row["throughput"]))
+    assert "phone charging over USB: battery power readings unreliable" in row["notes"]
+
+
+def test_a_phone_without_battery_current_says_so(cli, phone, tmp_path):
+    device, cfg = phone
+    out = tmp_path / "nopower.csv"
+    res = cli("run", "--config", cfg, "--device", "phone", "--out", str(out), *FAST)
+    assert res.returncode == 0, res.stderr
+    for row in read_rows(str(out)):
+        assert row["status"] == "ok" and row["power_mw_mean"] == "" and row["energy_mj_per_inference"] == ""
+        assert "no power reading: the phone's kernel exports no battery current_now" in row["notes"]
+
+
 def popen_cli(args, env):
     full = dict(os.environ, **env)
     full["PYTHONPATH"] = REPO + os.pathsep + full.get("PYTHONPATH", "")

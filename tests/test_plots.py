@@ -61,6 +61,17 @@ def sweep_csv(path):
     return _write(path, header, rows)
 
 
+def energy_csv(path):
+    header = RUN_HEADER + ("energy_mj_per_inference", "dynamic_energy_mj_per_inference",
+                           "power_source")
+    rows = [("orin", m, fam, p, "tensorrt", "tensorrt", "fp16", 224, 1, tp, "", "", "ok", "", "",
+             12000.0 / tp, 7000.0 / tp, "tegrastats sum:VDD_GPU_SOC+VDD_CPU_CV+VIN_SYS_5V0")
+            for m, fam, p, tp in ZOO]
+    rows.append(("orin", "densenet121", "densenet", 7.98, "tensorrt", "tensorrt", "fp16", 224, 1,
+                 "", "", "", "failed", "engine build failed", "", "", "", ""))
+    return _write(path, header, rows)
+
+
 def estimate_csv(path):
     rows = [(m, fam, p, "", tp, "", "landmark") for m, fam, p, tp in ZOO[:5]]
     rows += [("resnet18:fake", "resnet", 30.0, "", 25.0, "", "landmark"),
@@ -77,6 +88,7 @@ def estimate_csv(path):
     ("sweep", sweep_csv, sweep.SIZE),
     ("fp16", run_csv, fp16.SIZE),
     ("estimate", estimate_csv, estimator_fit.SIZE),
+    ("energy", energy_csv, tradeoffs.ENERGY_SIZE),
 ])
 def test_each_kind_writes_a_png_of_the_expected_size(cli, tmp_path, kind, make, size):
     src = make(tmp_path / "in.csv")
@@ -210,3 +222,8 @@ def test_files_that_are_not_result_csvs_are_one_line(cli, tmp_path, content, phr
         src.write_bytes(content)
     res = cli("plot", "params", "--from", str(src))
     assert_one_line_error(res, 2, str(src), phrase)
+
+
+def test_energy_plot_needs_energy_columns(cli, tmp_path):
+    res = cli("plot", "energy", "--from", run_csv(tmp_path / "no-power.csv"))
+    assert_one_line_error(res, 2, "energy_mj_per_inference")

@@ -5,6 +5,7 @@ shipped as the content-named zipapp (without the host's PYTHONPATH). ``tegrastat
 small script printing a real Jetson Nano line, standing in for the Jetson binary.
 """
 
+import csv
 import os
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 from bench.measure.messages import Hello
 from bench.results_csv import COLUMNS, read_rows
 from conftest import REPO
+from jetson_lines import EXPECTED_FAKE, ORIN_LINE_FOR_FAKE
 from model_files import onnx_zoo_opset7, torchscript_frozen  # noqa: F401  (fixtures)
 from sshd import keygen, sshd_factory, sshd_server  # noqa: F401  (fixtures)
 
@@ -30,19 +32,22 @@ NANO_LINE = ("RAM 331/3964MB (lfb 758x4MB) SWAP 0/1982MB (cached 0MB) CPU [12%@1
 NO_AGENT = {"SSH_AUTH_SOCK": ""}
 
 
-def fake_tegrastats(folder):
-    """A stand-in for /usr/bin/tegrastats: one real Nano line every 50 ms until killed."""
+def fake_tegrastats(folder, line=NANO_LINE):
+    """A stand-in for /usr/bin/tegrastats: one real line (a Nano's unless given) every 50 ms
+    until killed."""
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, "tegrastats")
     with open(path, "w") as fh:
-        fh.write("#!/bin/sh\nwhile true; do echo '{}'; sleep 0.05; done\n".format(NANO_LINE))
+        fh.write("#!/bin/sh\nwhile true; do echo '{}'; sleep 0.05; done\n".format(line))
     os.chmod(path, 0o755)
     return folder
 
 
-def device_config(path, server, base, known_hosts=None, key_file=None, port=None, extra=""):
-    """A bench.toml with [devices.jetson] pointing at ``server``; export cache shared by ``base``."""
-    fakebin = fake_tegrastats(os.path.join(str(base), "fakebin"))
+def device_config(path, server, base, known_hosts=None, key_file=None, port=None, extra="",
+                  line=NANO_LINE, env=""):
+    """A bench.toml with [devices.jetson] pointing at ``server``; export cache shared by
+    ``base``; the stand-in tegrastats prints ``line``; ``env``: more [devices.jetson.env]."""
+    fakebin = fake_tegrastats(os.path.join(str(base), "fakebin"), line)
     known = known_hosts or server.write_known_hosts(os.path.join(str(base), "known_hosts"))
     text = """
 [export]
@@ -64,7 +69,8 @@ tegrastats_interval_ms = 50
 [devices.jetson.env]
 OPENBLAS_CORETYPE = "ARMV8"
 PATH = "{fakebin}:/usr/bin:/bin"
-""".format(cache=os.path.join(str(base), "cache"), results=os.path.join(str(base), "results"),
+{env}
+""".format(env=env, cache=os.path.join(str(base), "cache"), results=os.path.join(str(base), "results"),
            port=port or server.port, user=server.user, key=key_file or server.client_key,
            known=known, python=sys.executable, workdir=os.path.join(str(base), "device work dir"),
            extra=extra, fakebin=fakebin)
@@ -120,7 +126,9 @@ def test_model_files_run_on_the_device_as_they_are(cli, jetson, tmp_path, onnx_z
 
 def test_run_over_ssh_rows_like_local_then_nothing_resent(cli, jetson, tmp_path):
     remote_csv, local_csv = tmp_path / "remote.csv", tmp_path / "local.csv"
-    args = ["--models", SMALL, "--runtimes", "torchscript,onnxruntime,tensorrt"] + FAST
+    # trials sized by time: with tegrastats they last 2.5 samples, so each holds whole ones
+    args = ["--models", SMALL, "--runtimes", "torchscript,onnxruntime,tensorrt", "--repeats",
+            "2", "--warmup", "1", "--resolution", "32"]
     res = cli("run", "--config", jetson, "--device", "jetson", "--out", str(remote_csv), "--no-plot",
               *args, env=NO_AGENT)
     assert res.returncode == 0, res.stderr
@@ -136,7 +144,13 @@ def test_run_over_ssh_rows_like_local_then_nothing_resent(cli, jetson, tmp_path)
     for r in ok:
         assert float(r["throughput"]) > 0 and len(r["trial_throughputs"].split(";")) == 2
         assert float(r["power_mw_mean"]) == 933.0 and float(r["gpu_temp_c_mean"]) == 22.5
-        assert int(r["monitor_samples"]) >= 1
+        assert int(r["monitor_samples"]) >= 1 and float(r["idle_power_mw"]) == 933.0
+        assert float(r["energy_mj_per_inference"]) == pytest.approx(933.0 / float(r["throughput"]),
+                                                                    rel=1e-4)
+        assert float(r["dynamic_energy_mj_per_inference"]) == 0.0  # a constant stand-in
+        assert r["power_source"] == "tegrastats POM_5V_IN"
+        assert float(r["start_temp_c"]) == 27.5  # the hottest valid sensor (PMIC@100C is not)
+        assert float(r["trial_size"]) * 1 / float(r["throughput"]) >= 0.1  # >= 2.5 x 50 ms
     assert "on jetson: tensorrt runs only on an NVIDIA GPU" in rows[2]["error"]
 
     # the same run locally: the same columns filled (device sampling columns aside)
@@ -146,6 +160,8 @@ def test_run_over_ssh_rows_like_local_then_nothing_resent(cli, jetson, tmp_path)
     assert [(r["model"], r["runtime"]) for r in local] == [(r["model"], r["runtime"]) for r in rows]
     sampled = {"power_mw_mean", "gpu_temp_c_mean", "gpu_temp_c_max", "cpu_temp_c_mean",
                "cpu_temp_c_max", "gpu_load_pct_mean", "monitor_samples", "error",
+               "energy_mj_per_inference", "dynamic_energy_mj_per_inference", "idle_power_mw",
+               "power_source", "start_temp_c",
                "notes"}  # notes: "unstable" depends on this VM's noise
     for lr, rr in zip(local, rows):
         if lr["status"] == rr["status"] == "ok":
@@ -157,6 +173,59 @@ def test_run_over_ssh_rows_like_local_then_nothing_resent(cli, jetson, tmp_path)
               "--no-plot", *args, env=NO_AGENT)
     assert res.returncode == 0, res.stderr
     assert "jetson: sent 0 file(s) (0.0 MB)" in res.stderr, res.stderr
+
+
+def test_orin_stand_in_energy_cooldown_sustained_and_doctor(cli, sshd_server, tmp_path):
+    """A JetPack 6 AGX Orin stand-in: no input rail, so power is the documented sum of its
+    rails; --cooldown that cannot reach its threshold is bounded and noted; bench
+    sustained writes intervals with power and temperature; doctor names the module."""
+    sysroot = tmp_path / "sysroot"
+    (sysroot / "etc").mkdir(parents=True)
+    (sysroot / "proc" / "device-tree").mkdir(parents=True)
+    (sysroot / "etc" / "nv_tegra_release").write_text(
+        "# R36 (release), REVISION: 4.3, GCID: 38968081, BOARD: generic, EABI: aarch64, "
+        "DATE: Wed Jan  8 01:49:37 UTC 2025\n")
+    (sysroot / "proc" / "device-tree" / "model").write_bytes(
+        b"NVIDIA Jetson AGX Orin Developer Kit\x00")
+    cfg = device_config(tmp_path / "orin.toml", sshd_server, tmp_path, line=ORIN_LINE_FOR_FAKE,
+                        env='BENCH_SYSROOT = "{}"'.format(sysroot))
+    res = cli("doctor", "--config", cfg, "--device", "jetson", env=NO_AGENT)
+    assert "info module: NVIDIA Jetson AGX Orin Developer Kit" in res.stdout, res.stdout
+    assert "L4T 36.4.3 / JetPack 6.2" in res.stdout, res.stdout
+
+    expected = EXPECTED_FAKE["orin"]
+    out = tmp_path / "orin.csv"
+    res = cli("run", "--config", cfg, "--device", "jetson", "--models", SMALL,
+              "mobilenet_v2:width_mult=0.3", "--runtimes", "onnxruntime", "--repeats", "2",
+              "--warmup", "1", "--resolution", "32", "--cooldown", "40", "--cooldown-max-s", "2",
+              "--out", str(out), "--no-plot", env=NO_AGENT)
+    assert res.returncode == 0, res.stderr
+    rows = read_rows(str(out))
+    assert len(rows) == 2
+    for r in rows:  # two models interleaved: each its own samples
+        assert r["status"] == "ok", r["error"]
+        assert float(r["power_mw_mean"]) == expected["power_in_mw"]
+        assert r["power_source"] == "tegrastats " + expected["power_source"]
+        assert float(r["energy_mj_per_inference"]) == pytest.approx(
+            expected["power_in_mw"] / float(r["throughput"]), rel=1e-4)
+        assert float(r["idle_power_mw"]) == expected["power_in_mw"]
+        assert float(r["start_temp_c"]) == 53.062  # tj and cpu, the hottest
+        assert float(r["gpu_temp_c_mean"]) == 47.812
+        assert "cooldown: still 53.1 C after 2 s (threshold 40 C" in r["notes"], r["notes"]
+
+    out = tmp_path / "sustained.csv"
+    res = cli("sustained", "--config", cfg, "--device", "jetson", "--model", SMALL, "--runtime",
+              "onnxruntime", "--resolution", "32", "--minutes", "0.04", "--interval", "0.8",
+              "--out", str(out), env=NO_AGENT)
+    assert res.returncode == 0, res.stderr
+    with open(str(out)) as fh:
+        intervals = list(csv.DictReader(fh))
+    assert [r["interval"] for r in intervals] == ["1", "2", "3"]
+    for r in intervals:
+        assert r["status"] == "ok" and float(r["throughput"]) > 0
+        assert float(r["power_mw"]) == expected["power_in_mw"] and float(r["temp_c"]) == 53.062
+        assert float(r["energy_mj_per_inference"]) > 0
+    assert "temperature 53.1 -> 53.1 C" in res.stdout and (tmp_path / "sustained.png").exists()
 
 
 def test_eager_torch_on_the_device(cli, jetson, tmp_path):

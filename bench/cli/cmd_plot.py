@@ -25,6 +25,9 @@ KINDS = {
     "estimate": ("naive vs per-family estimator fits (bench estimate --out CSV)",
                  ("model", "family", "params_m", "throughput", "role"), ("params_m",),
                  ("throughput",)),
+    "energy": ("throughput vs energy per inference (bench run CSVs with power)",
+               ("model", "throughput", "energy_mj_per_inference", "status"),
+               ("throughput", "energy_mj_per_inference"), ("dynamic_energy_mj_per_inference",)),
     "bars": ("throughput per model and runtime (bench run CSVs)",
              ("model", "runtime", "throughput", "status"), ("throughput",), CI),
 }
@@ -41,7 +44,8 @@ def parse_size(text):
     return w, h
 
 
-@command("plot", help="draw a PNG from result CSVs: params, accuracy, sweep, fp16, estimate, bars")
+@command("plot", help="draw a PNG from result CSVs: params, accuracy, sweep, fp16, estimate, "
+                              "energy, bars")
 class PlotCommand:
     @staticmethod
     def add_arguments(p):
@@ -59,7 +63,7 @@ class PlotCommand:
         tables = [read_table(src, required, numbers, optional, "CSV") for src in args.sources]
         rows = [r for t in tables for r in t.rows]
         # a chart of nothing is no answer (a sweep's table still says why each model stopped)
-        if args.kind in ("params", "accuracy", "bars") and not any(t.counts(r) for t in tables
+        if args.kind in ("params", "accuracy", "bars", "energy") and not any(t.counts(r) for t in tables
                                                                     for r in t.rows):
             raise BenchError("nothing to plot: {} {} no ok rows ({})".format(
                 ", ".join(args.sources), "has" if len(tables) == 1 else "have",
@@ -117,6 +121,10 @@ def draw(kind, tables, out, kw):
         from bench.plots.tradeoffs import plot_accuracy
 
         return plot_accuracy(rows, out, **kw)
+    if kind == "energy":
+        from bench.plots.tradeoffs import plot_energy
+
+        return plot_energy(rows, out, **kw)
     if kind == "sweep":
         from bench.plots.sweep import plot_sweep
 

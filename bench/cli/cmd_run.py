@@ -86,6 +86,11 @@ class RunCommand:
             from bench.plots.throughput_bars import plot_throughput_bars
             from bench.results_csv import read_rows
 
-            png = plot_throughput_bars(read_rows(path), os.path.splitext(path)[0] + ".png")
+            rows = read_rows(path)
+            png = plot_throughput_bars(rows, os.path.splitext(path)[0] + ".png")
             print("plot: {}".format(png))
+            if any(r.get("status") == "ok" and r.get("energy_mj_per_inference") for r in rows):
+                from bench.plots.tradeoffs import plot_energy
+
+                print("plot: {}".format(plot_energy(rows, os.path.splitext(path)[0] + "-energy.png")))
         return exit_code(run.rows)

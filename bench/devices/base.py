@@ -113,6 +113,15 @@ class Device:
         after it."""
         return NullMonitor()
 
+    def temperature(self):
+        """The device's temperature now, in degrees C: its hottest valid sensor (``--cooldown``,
+        ``bench sustained``); None when it has none that can be read."""
+        return None
+
+    def temperature_problem(self):
+        """Why :meth:`temperature` is None, in a few words (for one-line errors)."""
+        return "bench cannot read the temperature of a {} device".format(self.kind)
+
     def transfer_summary(self):
         """One line on what was sent to the device this run (remote kinds), or None."""
         return None

@@ -60,6 +60,28 @@ class LocalDevice(Device):
         return WorkerProcess([sys.executable, "-m", "bench.measure.worker"], env=worker_env(),
                              on_progress=on_progress)
 
+    def monitor(self, job):
+        from bench.devices.local_monitor import LocalMonitor, open_power_readers
+        from bench.telemetry.thermal import hottest_c, read_zones
+
+        readers, reasons = open_power_readers(cuda=job.device == "cuda")
+        if not readers and hottest_c(read_zones()) is None:
+            return super().monitor(job)  # nothing to sample here (doctor says why)
+        return LocalMonitor(readers, reasons)
+
+    def temperature(self):
+        from bench.devices.local_monitor import local_temperature, open_power_readers
+
+        readers, _ = open_power_readers(cuda=self._has_cuda())
+        try:
+            return local_temperature(readers)
+        finally:
+            for reader in readers:
+                getattr(reader, "close", lambda: None)()
+
+    def temperature_problem(self):
+        return "no readable /sys/class/thermal zone and no NVIDIA GPU"
+
     def doctor(self):
         import platform
 
@@ -68,5 +90,18 @@ class LocalDevice(Device):
         yield Check("cpu", None, "{} x{} governor={}".format(
             state["cpu_model"], state["logical_cores"], state["cpu_governor"] or "?"))
         yield Check("cuda", None, state["gpu_name"] or "no CUDA GPU visible (CPU runtimes only)")
+        yield from self._telemetry_checks()
         yield from runtime_checks(self)
 
+
+    def _telemetry_checks(self):
+        from bench.devices.local_monitor import open_power_readers
+
+        readers, reasons = open_power_readers(cuda=self._has_cuda())
+        yield Check("power", None, ", ".join(r.source for r in readers) + " (energy columns filled)"
+                    if readers else "not readable: " + "; ".join(reasons) +
+                    " (energy columns stay empty)")
+        temp = self.temperature()
+        yield Check("temperature", None, "{:.1f} C".format(temp) if temp is not None else
+                    "not readable: " + self.temperature_problem() + " (--cooldown takes a "
+                    "fixed time only, e.g. --cooldown 30s)")

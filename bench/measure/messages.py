@@ -119,7 +119,8 @@ class MeasureJob(Message):
     ``trial_size`` 0: chosen so a trial lasts ``min_trial_s``; ``rounds`` 0: adaptive, until
     the 95 % interval of every median is within ``target_ci`` (after ``min_rounds``) or
     ``max_measure_s`` per candidate is spent. ``threads`` 0 and ``cpu_affinity`` "auto":
-    chosen from the idle cores (:mod:`bench.measure.cpus`).
+    chosen from the idle cores (:mod:`bench.measure.cpus`). ``idle_s``: before the rounds,
+    the models sit loaded and idle this long (a device sampler's idle power reading).
     """
 
     EVENT = "job"
@@ -127,7 +128,7 @@ class MeasureJob(Message):
               ("seed", 0), ("threads", 0), ("cpu_affinity", "auto"), ("warmup", 5),
               ("trial_size", 0), ("min_trial_s", 0.05), ("rounds", 0), ("min_rounds", 6),
               ("target_ci", 0.01), ("max_measure_s", 3.0), ("max_background_pct", 25.0),
-              ("max_redo", 3), ("reload_every", 4), ("candidates", REQUIRED))
+              ("max_redo", 3), ("reload_every", 4), ("idle_s", 0.0), ("candidates", REQUIRED))
     NESTED = {"candidates": Candidate}
 
 
@@ -140,8 +141,8 @@ class Hello(Message):
 @event
 class Progress(Message):
     """What the worker is doing now. ``phase``: ``cpus`` (threads and cores chosen, in
-    ``info``), ``load`` (opening ``key``), ``trials`` (the timed rounds start: device
-    samplers keep from here), ``trial`` (``key``'s trial of ``round``), ``trials_done``,
+    ``info``), ``load`` (opening ``key``), ``idle`` (loaded, nothing runs: ``idle_s``),
+    ``trials`` (the timed rounds start), ``trial`` (``key``'s trial of ``round``), ``trials_done``,
     ``latency`` (``key``'s latency pass). The host names the culprit of a crash from the
     last ``key`` it heard."""
 

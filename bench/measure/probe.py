@@ -32,6 +32,13 @@ def _read(path, limit=4096):
         return None
 
 
+def _sysroot(path):
+    """``path`` under ``$BENCH_SYSROOT`` when set: a container that sees the Jetson's
+    /etc and /proc/device-tree mounted elsewhere."""
+    root = os.environ.get("BENCH_SYSROOT")
+    return os.path.join(root, path.lstrip("/")) if root else path
+
+
 def _meminfo():
     text = _read("/proc/meminfo") or ""
     out = {}
@@ -118,7 +125,8 @@ def probe(workdir=None):
         "machine": platform.machine(), "cuda": cuda, "gpu_name": gpu, "cuda_problem": cuda_problem,
         "versions": versions, "import_problems": problems, "memory_mb": _meminfo(),
         "disk_free_mb": _disk_free_mb(workdir or os.getcwd()),
-        "nv_tegra_release": _read("/etc/nv_tegra_release"),
+        "nv_tegra_release": _read(_sysroot("/etc/nv_tegra_release")),
+        "module": (_read(_sysroot("/proc/device-tree/model")) or "").strip("\x00\n ") or None,
         "tools": dict((t, shutil.which(t)) for t in TOOLS),
         "runtimes": _runtimes(cuda),
     }

@@ -195,11 +195,15 @@ class GroupMeasurement(object):
         reader_ok = cpus.read_cpu_busy() is not None and cpus.read_self_ticks() is not None
         sampler = cpus.LoadSampler(plan.affinity) if reader_ok else cpus.NoLoadSampler()
         contenders = [item.contender for item in loaded]
+        if job.idle_s > 0:  # a device sampler reads the idle power now
+            self.send("idle")
+            time.sleep(job.idle_s)
         self.send("trials")
         try:
             group.rounds, group.stop = run_rounds(
                 contenders, job, self.clock, sampler,
-                on_trial=lambda c, r: self.send("trial", key=c.key, round_no=r),
+                on_trial=lambda c, r: self.send("trial", key=c.key, round_no=r,
+                                                info=c.last_trial()),
                 reload=lambda epoch: self._reload(loaded, epoch))
         finally:
             self.send("trials_done")

@@ -133,3 +133,44 @@ def plot_accuracy(rows, path, title=None, size=ACCURACY_SIZE):
     fig.suptitle(title or "ImageNet top-1 vs throughput and parameters ({}){}".format(
         _subtitle(points), note), fontsize=10)
     return style.save(fig, path)
+
+
+ENERGY_SIZE = (1000, 600)
+
+
+def plot_energy(rows, path, title=None, size=ENERGY_SIZE):
+    """Throughput against energy per inference (up-left is better), one colour per family;
+    the dynamic part (above the idle power) drawn hollow where it was measured."""
+    last = {}
+    for r in rows:
+        if r.get("status", "ok") == "ok" and _f(r.get("throughput")) and \
+                _f(r.get("energy_mj_per_inference")):
+            last[(r.get("device"), r.get("model"), r.get("runtime"), r.get("precision"),
+                  r.get("resolution"), r.get("batch"))] = r
+    points = list(last.values())
+    fig, ax = style.figure(size)
+    color = style.colors(list(dict.fromkeys(p.get("family") or "?" for p in points)))
+    many = _varying(points)
+    _scatter(ax, points, lambda p: _f(p["energy_mj_per_inference"]), lambda p: _f(p["throughput"]),
+             color, many)
+    dynamic = [p for p in points if _f(p.get("dynamic_energy_mj_per_inference")) is not None]
+    if dynamic:
+        ax.scatter([_f(p["dynamic_energy_mj_per_inference"]) for p in dynamic],
+                   [_f(p["throughput"]) for p in dynamic], facecolors="none",
+                   edgecolors=[color[p.get("family") or "?"] for p in dynamic], s=30,
+                   label="dynamic part (above idle)")
+    if points:
+        style.log_if_wide(ax, "x", [_f(p["energy_mj_per_inference"]) for p in points])
+        style.log_if_wide(ax, "y", [_f(p["throughput"]) for p in points])
+        ax.legend(fontsize=7, title="family", title_fontsize=8, loc="upper left",
+                  bbox_to_anchor=(1.01, 1.0), frameon=False)
+    else:
+        style.empty(ax, "no ok rows with throughput and energy_mj_per_inference")
+    sources = sorted({p.get("power_source") for p in points if p.get("power_source")})
+    ax.set_xlabel("energy per inference (mJ{})".format(
+        "; " + ", ".join(sources) if sources else ""))
+    ax.set_ylabel("throughput (inferences/s)")
+    ax.grid(alpha=0.3, which="both")
+    ax.set_title(title or "Throughput vs energy per inference ({})".format(_subtitle(points)),
+                 fontsize=10)
+    return style.save(fig, path)

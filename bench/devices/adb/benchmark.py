@@ -28,7 +28,8 @@ def _g(value):
 def benchmark_flags(job, candidate, cfg):
     """(flags after the binary, notes for the row, threads passed or None) for one
     ``candidate`` of a :class:`~bench.measure.messages.MeasureJob`: one invocation is one
-    trial, as long as the device's ``min_secs``.
+    trial, as long as the device's ``min_secs`` (or the job's ``min_trial_s`` when longer
+    and the trial is sized by time: a power sampler's, ``bench sustained``'s interval).
 
     Runs: the device's ``num_runs`` / ``warmup_runs`` when set, else the run's fixed
     ``--trials`` (1 when the trial is sized by time) / ``warmup``; threads: the run's
@@ -38,9 +39,10 @@ def benchmark_flags(job, candidate, cfg):
     threads = int(job.threads or 0) or cfg.threads or None
     runs = cfg.num_runs if cfg.num_runs is not None else (job.trial_size or 1)
     warmup = cfg.warmup_runs if cfg.warmup_runs is not None else job.warmup
+    min_secs = max(cfg.min_secs, job.min_trial_s if not job.trial_size else 0.0)
     flags = ["--graph=" + candidate.artifact, "--warmup_runs={}".format(int(warmup)),
              "--warmup_min_secs=" + _g(cfg.warmup_min_secs), "--num_runs={}".format(int(runs)),
-             "--min_secs=" + _g(cfg.min_secs), "--max_secs=" + _g(cfg.max_secs)]
+             "--min_secs=" + _g(min_secs), "--max_secs=" + _g(max(cfg.max_secs, min_secs))]
     if threads:
         flags.append("--num_threads={}".format(threads))
     named = [(n, d) for n, d in sorted((candidate.shapes or {}).items()) if n]

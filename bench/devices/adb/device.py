@@ -150,6 +150,24 @@ class AdbDevice(Device):
     def spawn_worker(self, on_progress=None):
         return AdbWorker(self, on_progress)  # no I/O: prestart_worker runs before setup
 
+    def monitor(self, job):
+        from bench.devices.adb.monitor import BatteryMonitor
+
+        return BatteryMonitor(self.adb)
+
+    def temperature(self):
+        """The hottest valid sensor of ``dumpsys thermalservice`` (Android 10+), else the
+        battery's."""
+        thermal, battery = read_thermal(self.adb)
+        temps = [t for t in ((thermal or {}).get("temperatures_c") or {}).values()
+                 if t is not None and -40 < t < 150]
+        if temps:
+            return max(temps)
+        return battery["temperature_c"] if battery else None
+
+    def temperature_problem(self):
+        return "dumpsys printed neither thermal sensors nor a battery temperature"
+
     def check_connection(self, result):
         if result.lost:
             raise AdbDeviceLost(result.lost)

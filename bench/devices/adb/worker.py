@@ -69,11 +69,11 @@ class AdbWorker:
         self._closed = False
         self.current = None
 
-    def _send(self, job, phase, key=None, round_no=None):
+    def _send(self, job, phase, key=None, round_no=None, info=None):
         if key is not None:
             self.current = key
         if self.on_progress:
-            self.on_progress(Progress(id=job.id, phase=phase, key=key, round=round_no))
+            self.on_progress(Progress(id=job.id, phase=phase, key=key, round=round_no, info=info))
 
     def request(self, job, timeout, start_timeout=None, timeout_for=None):
         """One :class:`MeasureJob` -> a :class:`GroupResult`; each invocation may take up
@@ -114,11 +114,14 @@ class AdbWorker:
         thermal, battery = read_thermal(adb)
         before_cols = thermal_columns(thermal, battery, "before")
         before = thermal["thermal_status"] if thermal else None
+        if job.idle_s > 0:  # the battery sampler reads the idle power now
+            self._send(job, "idle")
+            time.sleep(job.idle_s)
         self._send(job, "trials")
         try:
             group.rounds, group.stop = run_rounds(
                 contenders, job, time.perf_counter_ns, NoLoadSampler(),
-                on_trial=lambda c, r: self._send(job, "trial", c.key, r),
+                on_trial=lambda c, r: self._send(job, "trial", c.key, r, c.last_trial()),
                 fatal=(AdbDeviceLost, AdbTimeout))
         except AdbTimeout:
             for result in results:  # a timeout still reads the state after

@@ -168,6 +168,22 @@ class SSHDevice(Device):
                                      self.env())
         return super().monitor(job)
 
+    def temperature(self):
+        """The hottest valid sensor of one tegrastats sample (a Jetson has no other
+        thermometer bench reads)."""
+        tegrastats = self.probe["tools"].get("tegrastats")
+        if not tegrastats:
+            return None
+        with TegrastatsMonitor(self.ssh, tegrastats, 100, self.env()) as one:
+            pass  # entering waits for the first line
+        temps = [v.get("temp_c") for _, _, v in one.samples if v.get("temp_c") is not None]
+        return temps[0] if temps else None
+
+    def temperature_problem(self):
+        if not self.probe["tools"].get("tegrastats"):
+            return "no tegrastats on the device"
+        return "tegrastats printed no valid temperature"
+
     def transfer_summary(self):
         st = self.ssh.stats
         return "{}: sent {} file(s) ({:.1f} MB); {} already on the device".format(
@@ -224,6 +240,7 @@ class SSHDevice(Device):
         yield from runtime_checks(self)
 
     def _doctor_versions(self, p):
+        yield Check("module", None, p.get("module") or "unknown (no /proc/device-tree/model)")
         text = p.get("nv_tegra_release")
         if text:
             try:

@@ -9,10 +9,10 @@ naming the sudoers fix. What was changed is put back in :meth:`JetsonControl.res
 import contextlib
 import posixpath
 import threading
-import time
 
-from bench.devices.base import NullMonitor
-from bench.devices.ssh.jetson_parsers import parse_jetson_clocks_show, parse_nvpmodel, summarize_tegrastats
+from bench.devices.monitor import SampledMonitor
+from bench.devices.ssh.jetson_parsers import parse_jetson_clocks_show, parse_nvpmodel
+from bench.devices.ssh.tegrastats import hottest_c, parse_tegrastats
 from bench.devices.ssh.errors import SSHError, _short
 from bench.errors import EnvironmentProblem
 
@@ -117,48 +117,62 @@ class JetsonControl:
         return {"power_mode": self.power_mode, "clocks_locked": self.clocks_locked}
 
 
-TEGRASTATS_COLUMNS = {  # summarize_tegrastats key -> CSV column
-    "power_in_mw_mean": "power_mw_mean", "gpu_temp_c_mean": "gpu_temp_c_mean",
-    "gpu_temp_c_max": "gpu_temp_c_max", "cpu_temp_c_mean": "cpu_temp_c_mean",
-    "cpu_temp_c_max": "cpu_temp_c_max", "gpu_load_pct_mean": "gpu_load_pct_mean",
-    "samples": "monitor_samples",
-}
+class TegrastatsMonitor(SampledMonitor):
+    """``tegrastats --interval MS`` running on the device while a group is measured.
 
-
-class TegrastatsMonitor(NullMonitor):
-    """``tegrastats --interval MS`` running on the device while one measurement runs.
-
-    Lines are collected by a thread with their arrival time; on exit the remote sampler
-    is killed. Only samples of the timed rounds count (not the load, an engine build or
-    the warm-up): from the worker's ``trials`` progress event to the first line after
-    ``trials_done`` (tegrastats prints each sample at the end of its interval). With
-    several models interleaved in one job, the samples cover all of them.
-    A sampler that cannot start leaves the columns empty: a lost connection is the
-    runner's to report.
+    A thread reads its lines as they arrive; each is parsed at once and becomes a sample
+    of the interval that ends at its arrival (tegrastats prints a sample at the end of
+    its interval), which the worker's progress events attribute to the model whose trial
+    ran then (:class:`bench.devices.monitor.SampledMonitor`). Entering waits for the
+    first line, so the idle reading and the trial length can follow from what this
+    module prints (no input rail: no power, no idle wait). On exit the remote sampler is
+    killed. A sampler that cannot start leaves the columns empty with the reason in the
+    rows' notes: a measurement is never lost for telemetry (a lost connection is the
+    runner's to report).
     """
 
     def __init__(self, ssh, tegrastats, interval_ms, env=None):
+        super().__init__(interval_ms / 1000.0)
         self.ssh = ssh
         self.env = env
         self.argv = [tegrastats, "--interval", str(int(interval_ms))]
-        self.lines = []  # (arrival time, line)
-        self._start = self._end = None
+        self._first = threading.Event()
         self._proc = None
         self._thread = None
 
     def __enter__(self):
         try:
             self._proc = self.ssh.popen(self.argv, env=self.env)
-        except SSHError:
+        except SSHError as exc:
+            self.problem = "tegrastats did not start ({})".format(_short(str(exc)))
             return self
         self._thread = threading.Thread(target=self._collect, daemon=True)
         self._thread.start()
+        self._first.wait(max(3.0, 5 * self.interval_s))
         return self
 
     def _collect(self):
-        with contextlib.suppress(SSHError, OSError, EOFError):
-            for line in self._proc.stdout:
-                self.lines.append((time.monotonic(), line))
+        try:
+            with contextlib.suppress(SSHError, OSError, EOFError):
+                for line in self._proc.stdout:
+                    self._take(line, self.clock())
+        finally:
+            self._first.set()
+
+    def _take(self, line, when):
+        if not line.strip():
+            return
+        try:
+            sample = parse_tegrastats(line)
+        except ValueError:  # a line cut short when the sampler is killed
+            self.skipped += 1
+            return
+        if sample.get("power_in_mw") is not None:
+            self.source = "tegrastats " + (sample.get("power_source") or "input rail")
+        self.add({"power_mw": sample.get("power_in_mw"), "gpu_temp_c": sample.get("gpu_temp_c"),
+                  "cpu_temp_c": sample.get("cpu_temp_c"), "temp_c": hottest_c(sample),
+                  "gpu_load_pct": sample.get("gpu_load_pct")}, end=when)
+        self._first.set()
 
     def __exit__(self, *exc):
         if self._proc is not None:
@@ -166,29 +180,12 @@ class TegrastatsMonitor(NullMonitor):
                 self._proc.kill()
             self._thread.join(timeout=5)
             self._proc.close()
+            if not self.samples:
+                err = ""
+                with contextlib.suppress(SSHError, OSError, EOFError):
+                    err = " ".join(self._proc.stderr.read().split())[:160]
+                self.problem = "tegrastats printed nothing{}".format(
+                    " ({})".format(err) if err else "")
+            elif not self.source:
+                self.problem = "this module's tegrastats prints no input rail bench knows"
         return False
-
-    def progress(self, msg):
-        now = time.monotonic()
-        if msg.phase == "trials":
-            self._start, self._end = now, None
-        elif msg.phase == "trials_done":
-            self._end = now
-
-    def window(self):
-        """The lines sampled during the timed trials (all of them if no trial started)."""
-        if self._start is None:
-            return [line for _, line in self.lines]
-        inside = [line for t, line in self.lines if t >= self._start and
-                  (self._end is None or t <= self._end)]
-        after = [line for t, line in self.lines if self._end is not None and t > self._end]
-        return inside + after[:1]
-
-    def columns(self):
-        if self._proc is None:
-            return {}
-        lines = self.window()
-        if not lines:
-            return {"monitor_samples": 0}
-        summary = summarize_tegrastats(lines, skip_malformed=True)
-        return {column: summary[key] for key, column in TEGRASTATS_COLUMNS.items()}
