@@ -18,7 +18,7 @@ from bench.runner import BenchmarkRun, now_iso
 COLUMNS = ("timestamp", "device", "device_kind", "host", "model", "runtime", "precision",
            "resolution", "batch", "threads", "interval", "t_start_s", "t_end_s", "inferences",
            "throughput", "power_mw", "energy_mj_per_inference", "temp_c", "cpu_temp_c",
-           "gpu_temp_c", "power_source", "status", "error", "notes")
+           "gpu_temp_c", "power_source", "background_cpu_pct", "status", "error", "notes")
 
 
 def rounds_for(minutes, interval_s):
@@ -35,16 +35,27 @@ def _last(values):
     return values[-1] if values else None
 
 
-def throttling(rows, drop=0.10):
-    """(first, last, change) medians of the first and last quarter of the intervals'
-    throughput, and whether it fell by more than ``drop`` (None with < 4 intervals)."""
+MIN_VERDICT_INTERVALS = 16  # quarters of 4: the fewest where a one-sided test can reach 5 %
+
+
+def throttling(rows, drop=0.10, alpha=0.05):
+    """Did throughput fall? The medians of the first and last quarter of the intervals,
+    their relative change, and ``throttled``: a fall of more than ``drop`` that a one-sided
+    Mann-Whitney U test on the two quarters' intervals finds significant at ``alpha``
+    (so one slow interval on a busy machine is not called throttling). None with fewer than
+    :data:`MIN_VERDICT_INTERVALS` intervals."""
+    from scipy.stats import mannwhitneyu
+
     tps = [r["throughput"] for r in rows if r.get("status") == "ok" and r.get("throughput")]
-    if len(tps) < 4:
+    if len(tps) < MIN_VERDICT_INTERVALS:
         return None
-    q = max(1, len(tps) // 4)
-    first, last = statistics.median(tps[:q]), statistics.median(tps[-q:])
+    q = len(tps) // 4
+    head, tail = tps[:q], tps[-q:]
+    first, last = statistics.median(head), statistics.median(tail)
+    p = mannwhitneyu(tail, head, alternative="less").pvalue
     change = last / first - 1.0
-    return {"first": first, "last": last, "change": change, "throttled": change < -drop}
+    return {"first": first, "last": last, "change": change, "p": p,
+            "throttled": bool(change < -drop and p < alpha)}
 
 
 class SustainedRun(BenchmarkRun):
@@ -113,7 +124,8 @@ class SustainedRun(BenchmarkRun):
                    cpu_temp_c=_last(v.get("cpu_temp_c") for v in values),
                    gpu_temp_c=_last(v.get("gpu_temp_c") for v in values),
                    power_source=getattr(self._monitor or self._last_monitor, "source", "")
-                   if power is not None else "", threads=self._threads, status="ok")
+                   if power is not None else "", threads=self._threads,
+                   background_cpu_pct=info.get("background"), status="ok")
         row["timestamp"] = now_iso()
         self.writer.write(row)
         self.intervals.append(row)
@@ -136,7 +148,8 @@ class SustainedRun(BenchmarkRun):
         res = result.result_for(self._item.key)
         if res is not None and res.status == "ok" and res.trial_ns:
             last = {"iters": res.trial_iters[-1], "ns": res.trial_ns[-1],
-                    "round": res.trial_round[-1] if res.trial_round else len(res.trial_ns) - 1}
+                    "round": res.trial_round[-1] if res.trial_round else len(res.trial_ns) - 1,
+                    "background": (res.trial_background or [None])[-1]}
             end = self._marks.get("done")
             if end is not None:
                 self._interval(last, end)

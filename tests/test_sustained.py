@@ -53,12 +53,15 @@ def test_sustained_refuses_two_models_and_bad_minutes(cli, cfg, tmp_path):
 
 def test_rounds_and_throttling_verdict():
     assert rounds_for(5, 10) == 30 and rounds_for(0.01, 10) == 1
-    steady = [{"status": "ok", "throughput": 100.0 + i % 2} for i in range(8)]
-    falling = [{"status": "ok", "throughput": 100.0 - 6 * i} for i in range(8)]
+    steady = [{"status": "ok", "throughput": 100.0 + i % 3} for i in range(20)]
+    falling = [{"status": "ok", "throughput": 100.0 - 3 * i} for i in range(20)]
+    one_slow = [dict(r) for r in steady]
+    one_slow[-1]["throughput"] = 60.0  # one disturbed interval at the end is not throttling
     assert throttling(steady)["throttled"] is False
+    assert throttling(one_slow)["throttled"] is False
     verdict = throttling(falling)
-    assert verdict["throttled"] is True and verdict["change"] < -0.3
-    assert throttling(steady[:3]) is None
+    assert verdict["throttled"] is True and verdict["change"] < -0.3 and verdict["p"] < 0.05
+    assert throttling(steady[:15]) is None
 
 
 def test_fixed_cooldown_before_each_measurement(cli, cfg, tmp_path):

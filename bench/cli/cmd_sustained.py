@@ -80,7 +80,7 @@ class SustainedCommand:
 
     @staticmethod
     def _report(run, path, args):
-        from bench.sustained import throttling
+        from bench.sustained import MIN_VERDICT_INTERVALS, throttling
 
         ok = [r for r in run.intervals if r.get("status") == "ok"]
         print("intervals: {}".format(path))
@@ -95,8 +95,10 @@ class SustainedCommand:
             len(ok), ok[0]["throughput"], ok[-1]["throughput"],
             "; temperature {:.1f} -> {:.1f} C".format(temps[0], temps[-1]) if temps else
             "; no temperature readable on this device",
-            "" if verdict is None else "; last quarter {:+.1%} against the first ({})".format(
-                verdict["change"], "throttling" if verdict["throttled"] else "no throttling")))
+            "; too few intervals for a throttling verdict (needs {})".format(MIN_VERDICT_INTERVALS)
+            if verdict is None else "; last quarter {:+.1%} against the first (p = {:.3f}): {}".format(
+                verdict["change"], verdict["p"], "throttling" if verdict["throttled"] else
+                "no significant fall")))
         if not args.no_plot:
             from bench.plots.sustained import plot_sustained
 

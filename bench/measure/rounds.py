@@ -50,12 +50,13 @@ class Contender(object):
         return self.trial_size, ns, sampler.background_pct(before, sampler.snapshot(), ns)
 
     def last_trial(self):
-        """The last kept trial as progress info ({"iters", "ns", "round"}), or None: a host
+        """The last kept trial as progress info ({"iters", "ns", "round", "background"}), or
+        None: a host
         that writes per trial (``bench sustained``) learns of each as the next starts."""
         if not self.trial_ns:
             return None
         return {"iters": self.trial_iters[-1], "ns": self.trial_ns[-1],
-                "round": self.trial_round[-1]}
+                "round": self.trial_round[-1], "background": self.trial_background[-1]}
 
     def throughputs(self):
         return [i * self.batch * 1e9 / ns for i, ns in zip(self.trial_iters, self.trial_ns)]
