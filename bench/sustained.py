@@ -125,7 +125,8 @@ class SustainedRun(BenchmarkRun):
                    gpu_temp_c=_last(v.get("gpu_temp_c") for v in values),
                    power_source=getattr(self._monitor or self._last_monitor, "source", "")
                    if power is not None else "", threads=self._threads,
-                   background_cpu_pct=info.get("background"), status="ok")
+                   background_cpu_pct=info.get("background"), status="ok",
+                   notes=self._cooldown_note if r == 0 else "")
         row["timestamp"] = now_iso()
         self.writer.write(row)
         self.intervals.append(row)

@@ -6,6 +6,7 @@ server, push, shell quoting, parsing and the CSV are the real thing. The two TFL
 exports come from the session-wide export cache that test_export.py fills too.
 """
 
+import csv
 import os
 import re
 import subprocess
@@ -154,6 +155,29 @@ def test_a_phone_without_battery_current_says_so(cli, phone, tmp_path):
     for row in read_rows(str(out)):
         assert row["status"] == "ok" and row["power_mw_mean"] == "" and row["energy_mj_per_inference"] == ""
         assert "no power reading: the phone's kernel exports no battery current_now" in row["notes"]
+
+
+def test_sustained_on_the_phone_writes_intervals_with_battery_readings(cli, phone, tmp_path):
+    device, cfg = phone
+    supply = "/sys/class/power_supply/battery/"
+    device.emulator.write_file(supply + "current_now", "-400000\n")
+    device.emulator.write_file(supply + "voltage_now", "3900000\n")
+    device.emulator.write_file(supply + "temp", "345\n")
+    out = tmp_path / "sustained.csv"
+    res = cli("sustained", "--config", cfg, "--device", "phone", "--model", MODELS[0],
+              "--runtime", "tflite", "--resolution", str(RESOLUTION), "--minutes", "0.05",
+              "--interval", "1", "--cooldown", "20", "--cooldown-max-s", "1", "--out", str(out),
+              "--no-plot")
+    assert res.returncode == 0, res.stderr
+    with open(str(out)) as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["interval"] for r in rows] == ["1", "2", "3"]
+    # the hottest of dumpsys thermalservice's sensors (cpu 38.5 C) never reached 20 C
+    assert rows[0]["notes"].startswith("cooldown: still 38.5 C after 1 s (threshold 20 C")
+    for r in rows:  # each interval one benchmark_model invocation of at least 1 s
+        assert r["status"] == "ok" and float(r["throughput"]) > 0
+        assert float(r["t_end_s"]) - float(r["t_start_s"]) >= 0.9
+        assert float(r["temp_c"]) == 34.5 and float(r["power_mw"]) == pytest.approx(1560.0)
 
 
 def popen_cli(args, env):

@@ -39,17 +39,19 @@ class BatteryMonitor(PolledMonitor):
 
     def __enter__(self):
         try:
-            power, _ = read_supply(self.adb)
+            power, temp = read_supply(self.adb)
             _, battery = read_thermal(self.adb)
         except AdbError as exc:  # a lost phone is the worker's to report
             self.problem = "battery not readable ({})".format(str(exc).splitlines()[0][:120])
             return self
         if power is None:
             self.problem = "the phone's kernel exports no battery current_now/voltage_now"
+        else:
+            self.source = "battery"
+            self.caveat = power_caveat(battery) if battery else ""
+        if power is None and temp is None:
             return self
-        self.source = "battery"
-        self.caveat = power_caveat(battery) if battery else ""
-        return super().__enter__()
+        return super().__enter__()  # the battery's temperature alone is still worth sampling
 
     def read(self, start, end):
         power, temp = read_supply(self.adb)
