@@ -99,6 +99,7 @@ class RunConfig:
     timeout_s: float = 600.0  # a measurement without progress for this long is killed
     cooldown: str = ""  # before each measurement: "45" (wait until <= 45 C), "30s", "" (none)
     cooldown_max_s: float = 300.0  # the longest a cooldown waits
+    lock_timeout_s: float = 300.0  # how long to wait for a device another bench is measuring on
 
     def validate(self, where):
         from bench.options import RULES, check_cpu_affinity, shape_map

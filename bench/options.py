@@ -34,6 +34,7 @@ RULES = {
                           low_inclusive=False),
     "reload_every": Range(0, None, "rounds between reloads (0: never)"),
     "cooldown_max_s": Range(0, None, "seconds a cooldown waits at most"),
+    "lock_timeout_s": Range(0, None, "seconds to wait for a busy device"),
 }
 
 FLAGS = {"timeout_s": "--timeout", "shapes": "--shape", "min_trial_s": "--min-trial-s", "target_ci": "--target-ci",
@@ -184,5 +185,8 @@ def add_measure_arguments(p):
                         "temperature is recorded (start_temp_c)")
     p.add_argument("--cooldown-max-s", type=float, metavar="S",
                    help="the longest a cooldown waits (default 300)")
+    p.add_argument("--lock-timeout", dest="lock_timeout_s", type=float, metavar="S",
+                   help="seconds to wait when another bench is measuring on the device "
+                        "(default 300; 0: fail at once)")
     p.add_argument("--isolate", action="store_true",
                    help="a fresh worker process for every group of models")

@@ -30,6 +30,14 @@ def cli():
     return run_cli
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _own_device_locks(tmp_path_factory):
+    """The suite's bench processes take their device leases (bench.leases) in a folder of
+    their own: a real bench measuring on this machine meanwhile neither waits for the
+    suite nor makes it wait."""
+    os.environ["BENCH_LOCK_DIR"] = str(tmp_path_factory.mktemp("device-locks"))
+
+
 def assert_one_line_error(res, code, *phrases):
     """A refused command, as a user sees it: exit ``code``, exactly one line on stderr (no
     traceback) that contains every phrase; returns that line."""

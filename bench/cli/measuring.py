@@ -142,6 +142,7 @@ class MeasuringSession:
         if self.stored is not None:
             apply_request(args, self.stored, self.path, self.flags)
         self.opts = resolve_options(args, config.run)
+        self.lock_timeout = self.lock_timeout_s()
         self.device = None
         self.progress = None
         self.runner = None
@@ -307,16 +308,28 @@ class MeasuringSession:
         except (OSError, ValueError):
             return len(self.previous) + (len(self.runner.rows) if self.runner else 0)
 
+    def lock_timeout_s(self):
+        from bench.options import check_value
+
+        flag = getattr(self.args, "lock_timeout_s", None)
+        if flag is None:
+            return self.config.run.lock_timeout_s
+        return check_value("lock_timeout_s", flag, "--lock-timeout")
+
     def guarded(self, body):
         """``device.setup`` then ``body()`` (the measurements), so that Ctrl-C / SIGTERM or a
         device error stops them with every finished row kept and says which command
         continues. Closes the writer and the progress line; returns 130 when interrupted,
         else None."""
+        from bench.leases import DeviceLease
+
         device, progress = self.device, self.progress
         kept = lambda: self.rows_in_file() - len(self.previous)  # noqa: E731
+        lease = DeviceLease(device.lease_key(), device.name, self.lock_timeout, self.log)
         try:
-            device.setup(self.log)
-            body()
+            with lease:  # nothing else measures on the device meanwhile (bench.leases)
+                device.setup(self.log)
+                body()
         except KeyboardInterrupt:  # Ctrl-C or SIGTERM (bench.interrupts)
             interrupts.acknowledge()
             progress.close()

@@ -113,6 +113,11 @@ class Device:
         after it."""
         return NullMonitor()
 
+    def lease_key(self):
+        """What identifies the device on this host, for its exclusive lease (bench.leases):
+        two names of one device must give one key."""
+        return "{}-{}".format(self.kind, self.name)
+
     def temperature(self):
         """The device's temperature now, in degrees C: its hottest valid sensor (``--cooldown``,
         ``bench sustained``); None when it has none that can be read."""

@@ -69,6 +69,9 @@ class LocalDevice(Device):
             return super().monitor(job)  # nothing to sample here (doctor says why)
         return LocalMonitor(readers, reasons)
 
+    def lease_key(self):
+        return "local"  # this machine, whatever a config calls it
+
     def temperature(self):
         from bench.devices.local_monitor import local_temperature, open_power_readers
 

@@ -150,6 +150,9 @@ class AdbDevice(Device):
     def spawn_worker(self, on_progress=None):
         return AdbWorker(self, on_progress)  # no I/O: prestart_worker runs before setup
 
+    def lease_key(self):
+        return "adb-" + self.config.serial
+
     def monitor(self, job):
         from bench.devices.adb.monitor import BatteryMonitor
 

@@ -168,6 +168,9 @@ class SSHDevice(Device):
                                      self.env())
         return super().monitor(job)
 
+    def lease_key(self):
+        return "ssh-{}-{}".format(self.config.host.lower(), self.config.port)
+
     def temperature(self):
         """The hottest valid sensor of one tegrastats sample (a Jetson has no other
         thermometer bench reads)."""
