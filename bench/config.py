@@ -142,6 +142,7 @@ class Config:
     export: ExportConfig = field(default_factory=ExportConfig)
     sets: Dict[str, Tuple[str, ...]] = field(default_factory=dict)  # user-defined model sets
     devices: Dict[str, object] = field(default_factory=dict)  # name -> kind-specific config
+    groups: Dict[str, Tuple[str, ...]] = field(default_factory=dict)  # --device @NAME
     path: Optional[str] = None  # the file it came from (None: built-in defaults)
 
     @property
@@ -252,6 +253,24 @@ def _build_sets(table, where):
     return sets
 
 
+def _build_groups(table, where, devices):
+    """``[groups]``: name -> device names (``local`` or a ``[devices.NAME]``), for
+    ``--device @NAME``."""
+    groups = _convert(table, Dict[str, Tuple[str, ...]], where)
+    for name, members in groups.items():
+        gwhere = "{}.{}".format(where, name)
+        check_name(name, gwhere)
+        if not members:
+            raise ConfigError("{}: must list at least one device, e.g. [\"nano\", \"orin\"]".format(
+                gwhere))
+        for member in members:
+            if member != "local" and member not in devices:
+                raise ConfigError("{}: unknown device {!r}{}; define it under [devices.{}] or "
+                                  "use \"local\"".format(gwhere, member, did_you_mean(
+                                      member, ["local"] + list(devices)), member))
+    return groups
+
+
 def parse_config(data, path):
     """Build a :class:`Config` from an already-parsed TOML document."""
     known = {"run": RunConfig, "export": ExportConfig}
@@ -264,9 +283,13 @@ def parse_config(data, path):
             kwargs[key] = _build_sets(value, where)
         elif key == "devices":
             kwargs[key] = _build_devices(value, "{}: [devices]".format(path))
-        else:
-            raise ConfigError("{}: unknown section [{}]{} (sections: run, export, sets, devices)".format(
-                path, key, did_you_mean(key, list(known) + ["sets", "devices"])))
+        elif key != "groups":
+            raise ConfigError("{}: unknown section [{}]{} (sections: run, export, sets, devices, "
+                              "groups)".format(path, key, did_you_mean(
+                                  key, list(known) + ["sets", "devices", "groups"])))
+    if "groups" in data:  # after [devices]: members are checked against them
+        kwargs["groups"] = _build_groups(data["groups"], "{}: [groups]".format(path),
+                                         kwargs.get("devices", {}))
     return Config(**kwargs)
 
 

@@ -12,6 +12,7 @@ group is measured again without it.
 
 import datetime
 import itertools
+import threading
 import os
 from collections import deque
 
@@ -28,6 +29,7 @@ from bench.results_csv import DONE_STATUSES, row_key
 from bench.row_stats import energy_columns, relative_columns, statistic_columns
 
 _ids = itertools.count(1)
+EXPORTS = threading.RLock()  # one export (and complexity count) at a time in this process
 
 
 def now_iso():
@@ -51,6 +53,7 @@ class BenchmarkRun:
         self._status = ""
         self._told_cpus = False
         self._cooldown_note = ""
+        self.stop_requested = False  # a fleet's Ctrl-C: no new work, nothing more written
         self._cooling = parse_cooldown(options.cooldown, options.cooldown_max_s)
         self._cooling_checked = False
         from bench.models.complexity import ComplexityStore
@@ -103,6 +106,7 @@ class BenchmarkRun:
         from bench.errors import SpecError
         from bench.formats.base import ExportFailed
 
+        self._check_stop()
         row, device, o = item.row, self.device, self.opts
         request, overrides = item.request, shape_map(o.shapes)
         shapes = {}
@@ -121,12 +125,13 @@ class BenchmarkRun:
                 row["inputs"], shapes = describe_inputs(fed), fed_shapes(fed)  # exactly these
             else:
                 fmt, fmt_precision = device.artifact_for(item.runtime_cls, item.precision)
-            row["params_m"], row["macs_m"], row["macs_tool"] = self._complexity.get(
-                request, overrides if from_file else None)
-            if self.progress:
-                self.progress.update(label + " export")
-            artifact = get_artifact(request, fmt, fmt_precision, o.batch, self.export_config,
-                                    seed=o.seed, log=self.log)
+            with EXPORTS:  # devices of a fleet share the export cache and complexity file
+                row["params_m"], row["macs_m"], row["macs_tool"] = self._complexity.get(
+                    request, overrides if from_file else None)
+                if self.progress:
+                    self.progress.update(label + " export")
+                artifact = get_artifact(request, fmt, fmt_precision, o.batch, self.export_config,
+                                        seed=o.seed, log=self.log)
             row.update(self._artifact_columns(artifact))
             placed = device.place(artifact, item.runtime_cls, item.precision)
         except Unsupported as exc:
@@ -202,6 +207,12 @@ class BenchmarkRun:
                 self.device.name, threads, info.get("cpu_affinity"), idle, info.get("allowed"),
                 "; one left free for the system" if not self.opts.threads else ""))
 
+    def _check_stop(self):
+        if self.stop_requested:
+            from bench.fleet import Stopped
+
+            raise Stopped("stopped")
+
     def _cooldown(self):
         """``--cooldown`` before a measurement: the start temperature (None without one)."""
         self._cooldown_note = ""
@@ -245,6 +256,7 @@ class BenchmarkRun:
         total = len(queue)
         done = 0
         while queue:
+            self._check_stop()
             group = [i for i in queue.popleft() if not i.broken]
             if not any(i.write for i in group):
                 continue
@@ -256,6 +268,7 @@ class BenchmarkRun:
             if self.progress:
                 self.progress.update(self._status)
             result, monitor = self._run_group(runtime_cls, group)
+            self._check_stop()  # a killed worker's result is not the model's crash
             if result.status == "crashed":
                 retry = self._after_crash(group, result)
                 total += len(retry)

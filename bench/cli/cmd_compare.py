@@ -52,6 +52,8 @@ class CompareCommand:
         return session.run(lambda s: self._measure(args, s))
 
     def _measure(self, args, session):
+        if session.fleet:
+            return self._measure_fleet(args, session)
         requests, runtimes, baseline = session.select(session.resolution())
         mpath, out = session.path, comparison_path(session.out)
         session.open_results(resolution=session.resolution())
@@ -70,6 +72,37 @@ class CompareCommand:
 
         print("measurements: {}".format(mpath))
         return self._report(read_rows(mpath), out, args, exit_code(run.rows))
+
+    def _measure_fleet(self, args, session):
+        """Several devices at once (bench.fleet): each pairs fp32 and fp16 on its own."""
+        from bench.cli.cmd_run import exit_code
+        from bench.results_csv import read_rows
+
+        requests, _, baseline = session.select(session.resolution(), runtimes=False)
+        mpath, out = session.path, comparison_path(session.out)
+        session.open_results(resolution=session.resolution())
+        extra = 1 if baseline is not None and baseline not in requests else 0
+
+        def body(run, device):
+            runtimes = session.runtimes_for(device)
+            session.progress.add(2 * (len(requests) + extra) * len(runtimes))
+            run.execute(requests, runtimes, ("fp32", "fp16"), baseline)
+
+        session.start_fleet(0, body)
+        session.log_early("bench compare-fp16: {} models x fp32,fp16 on {} devices at once ({}) "
+                          "-> {}".format(len(requests), len(session.devices),
+                                         ", ".join(d.name for d in session.devices), mpath))
+        if session.guarded_fleet() is not None:
+            return 130
+        print("measurements: {}".format(mpath))
+        problem = session.fleet_problem()
+        rows = read_rows(mpath)
+        if problem is not None:
+            if rows:
+                self._report(rows, out, args, 0)
+            raise problem
+        return self._report(rows, out, args, exit_code(
+            [r for lane in session.lanes for r in lane.runner.rows]))
 
     @staticmethod
     def _report(rows, out, args, measured_code):

@@ -21,7 +21,7 @@ def _ci_text(row):
         return ""
 
 
-def print_summary(rows, stream=None):
+def print_summary(rows, stream=None, devices=False):
     shown = []
     for r in rows:
         s = dict(r)
@@ -30,7 +30,8 @@ def print_summary(rows, stream=None):
         s["ci"] = _ci_text(s) if s.get("status") == "ok" else ""
         s["notes"] = (s.get("notes") or "")[:70]
         shown.append(s)
-    print(format_table(shown, SUMMARY, {"throughput": ".1f", "latency_ms_p50": ".2f",
+    columns = (("device",) if devices else ()) + SUMMARY
+    print(format_table(shown, columns, {"throughput": ".1f", "latency_ms_p50": ".2f",
                                         "relative_time": ".3f"},
                        right=("throughput", "ci", "relative_time", "latency_ms_p50")), file=stream)
 
@@ -61,6 +62,8 @@ class RunCommand:
         return session.run(lambda s: self._run(args, s))
 
     def _run(self, args, session):
+        if session.fleet:
+            return self._run_fleet(args, session)
         opts = session.opts
         requests, runtimes, baseline = session.select(session.resolution())
         session.open_results(resolution=session.resolution())
@@ -82,6 +85,46 @@ class RunCommand:
         else:
             print("nothing left to measure: every requested row is already in {}".format(path))
         print("results: {}".format(path))
+        self._plots(args, path)
+        return exit_code(run.rows)
+
+    def _run_fleet(self, args, session):
+        """``--device a,b`` / ``@group``: every device measured at once (bench.fleet)."""
+        requests, _, baseline = session.select(session.resolution(), runtimes=False)
+        session.open_results(resolution=session.resolution())
+        extra = 1 if baseline is not None and baseline not in requests else 0
+
+        def body(run, device):  # in the device's thread: reaching it may fail, alone
+            runtimes = session.runtimes_for(device)
+            session.progress.add((len(requests) + extra) * len(runtimes))
+            run.execute(requests, runtimes, baseline=baseline)
+
+        session.start_fleet(0, body)
+        session.log_early("bench run: {} models on {} devices at once ({}), {} -> {}".format(
+            len(requests), len(session.devices), ", ".join(d.name for d in session.devices),
+            session.opts.precision, session.path))
+        if session.guarded_fleet() is not None:
+            return 130
+        rows = [row for lane in session.lanes for row in lane.runner.rows]
+        for lane in session.lanes:
+            sent = lane.device.transfer_summary()
+            if sent:
+                session.log_early(sent)
+        skipped = sum(lane.runner.skipped for lane in session.lanes)
+        if skipped:
+            session.log_early("resumed: {} rows already in {} were skipped".format(
+                skipped, session.path))
+        if rows:
+            print_summary(sorted(rows, key=lambda r: r["device"]), devices=True)
+        print("results: {}".format(session.path))
+        problem = session.fleet_problem()
+        if problem is not None:
+            raise problem
+        self._plots(args, session.path)
+        return exit_code(rows)
+
+    @staticmethod
+    def _plots(args, path):
         if not args.no_plot:
             from bench.plots.throughput_bars import plot_throughput_bars
             from bench.results_csv import read_rows
@@ -93,4 +136,3 @@ class RunCommand:
                 from bench.plots.tradeoffs import plot_energy
 
                 print("plot: {}".format(plot_energy(rows, os.path.splitext(path)[0] + "-energy.png")))
-        return exit_code(run.rows)

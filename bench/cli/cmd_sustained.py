@@ -51,6 +51,9 @@ class SustainedCommand:
         from bench.progress import Progress
         from bench.sustained import COLUMNS, SustainedRun, throttling
 
+        if session.fleet:
+            raise BenchError("bench sustained measures one device at a time (got {}); run it "
+                             "once per device".format(", ".join(session.names)))
         requests, runtimes, _ = session.select(session.resolution())
         usable = [r for r in requests if r.spec is not None]
         if len(requests) != 1 or len(runtimes) != 1:

@@ -63,63 +63,54 @@ class SweepCommand:
         return session.run(lambda s: self._run(args, s, resolutions))
 
     def _run(self, args, session, resolutions):
-        from bench.analysis.sweep import SWEEP_COLUMNS, SweepRowWriter, SweepState, line_key
-        from bench.models import ModelRequest
+        from bench.analysis.sweep import SWEEP_COLUMNS, SweepRowWriter, SweepState
 
-        opts, device = session.opts, session.device
-        requests, runtimes, baseline = session.select()
+        opts = session.opts
+        requests, runtimes, baseline = session.select(runtimes=not session.fleet)
         path = session.path
         base, previous = session.open_results(SWEEP_COLUMNS, resolutions=resolutions)
-        writer = SweepRowWriter(base, SweepState(previous))
-        state = writer.state
-        run = session.start(len(requests) * len(runtimes) * len(resolutions), writer)
-        session.log("bench sweep-resolution: {} models x {} runtimes ({}) x resolutions {} on {}, "
-                    "{} -> {}".format(len(requests), len(runtimes), ",".join(r.name for r in runtimes),
-                                      ",".join(map(str, resolutions)), device.name, opts.precision,
-                                      path))
-        stopped_skips = 0
+        counts = {"stopped": 0}
+        if session.fleet:  # several devices at once, each with its own stop rules
+            def body(run, device):
+                rts = session.runtimes_for(device)
+                session.progress.add(len(requests) * len(rts) * len(resolutions))
+                self._sweep(session, run, run.writer, device, requests, rts, baseline,
+                            resolutions, counts)
 
-        def stopped(request, runtime_cls):
-            return state.stopped.get(line_key({
-                "device": device.name, "model": request.name, "runtime": runtime_cls.name,
-                "precision": opts.precision, "batch": opts.batch}))
-
-        def sweep():
-            nonlocal stopped_skips
-            for runtime_cls in runtimes:
-                told = set()
-                for i, r in enumerate(resolutions):
-                    todo = []
-                    for request in requests:  # one group per resolution: the models interleaved
-                        req = request if request.spec is None else \
-                            ModelRequest(request.spec, r, asked=True)  # (invalid: once, then stopped)
-                        why = stopped(req, runtime_cls)
-                        if why is None:
-                            todo.append(req)
-                            continue
-                        stopped_skips += 1
-                        session.progress.advance()
-                        if req.name not in told:
-                            told.add(req.name)
-                            session.log("{} {}: stopped: {}".format(req.name, runtime_cls.name, why))
-                    if not todo:
-                        break
-                    base = ModelRequest(baseline.spec, r, asked=True) if baseline is not None else None
-                    if base is not None and stopped(base, runtime_cls):
-                        base = None  # its line ended: no more relative times on this runtime
-                    writer.last = i == len(resolutions) - 1
-                    run.execute(todo, [runtime_cls], baseline=base)
-
-        if session.guarded(sweep) is not None:
-            return 130
-        if run.skipped or stopped_skips:
-            session.log("resumed: {} measured resolutions skipped, {} skipped after a model "
-                        "stopped".format(run.skipped, stopped_skips))
+            session.start_fleet(0, body, writer_for=lambda device, shared: SweepRowWriter(
+                shared, SweepState(previous)))
+            session.log_early("bench sweep-resolution: {} models x resolutions {} on {} devices "
+                              "at once ({}), {} -> {}".format(
+                                  len(requests), ",".join(map(str, resolutions)),
+                                  len(session.devices), ", ".join(d.name for d in session.devices),
+                                  opts.precision, path))
+            if session.guarded_fleet() is not None:
+                return 130
+            problem = session.fleet_problem()
+            skipped = sum(lane.runner.skipped for lane in session.lanes)
+        else:
+            writer = SweepRowWriter(base, SweepState(previous))
+            run = session.start(len(requests) * len(runtimes) * len(resolutions), writer)
+            session.log("bench sweep-resolution: {} models x {} runtimes ({}) x resolutions {} "
+                        "on {}, {} -> {}".format(
+                            len(requests), len(runtimes), ",".join(r.name for r in runtimes),
+                            ",".join(map(str, resolutions)), session.device.name, opts.precision,
+                            path))
+            if session.guarded(lambda: self._sweep(session, run, writer, session.device, requests,
+                                                   runtimes, baseline, resolutions,
+                                                   counts)) is not None:
+                return 130
+            problem, skipped = None, run.skipped
+        if skipped or counts["stopped"]:
+            session.log_early("resumed: {} measured resolutions skipped, {} skipped after a model "
+                              "stopped".format(skipped, counts["stopped"]))
         from bench.results_csv import read_rows
 
         rows = read_rows(path)
         print_sweep(rows)
         print("results: {}".format(path))
+        if problem is not None:
+            raise problem
         if not args.no_plot:
             from bench.plots.sweep import plot_sweep
 
@@ -127,6 +118,44 @@ class SweepCommand:
         # a model stopping at a crash is the sweep's expected end, not a failure
         return 0 if any(r.get("status") == "ok" for r in rows) else 1
 
+    @staticmethod
+    def _sweep(session, run, writer, device, requests, runtimes, baseline, resolutions, counts):
+        """One device's sweep: per runtime, one group per resolution (the models interleaved),
+        each model stopping at its first failure (SPEC §4)."""
+        from bench.analysis.sweep import line_key
+        from bench.models import ModelRequest
+
+        opts, state = session.opts, writer.state
+        log = run.log
+
+        def stopped(request, runtime_cls):
+            return state.stopped.get(line_key({
+                "device": device.name, "model": request.name, "runtime": runtime_cls.name,
+                "precision": opts.precision, "batch": opts.batch}))
+
+        for runtime_cls in runtimes:
+            told = set()
+            for i, r in enumerate(resolutions):
+                todo = []
+                for request in requests:  # one group per resolution: the models interleaved
+                    req = request if request.spec is None else \
+                        ModelRequest(request.spec, r, asked=True)  # (invalid: once, then stopped)
+                    why = stopped(req, runtime_cls)
+                    if why is None:
+                        todo.append(req)
+                        continue
+                    counts["stopped"] += 1
+                    run.progress.advance()
+                    if req.name not in told:
+                        told.add(req.name)
+                        log("{} {}: stopped: {}".format(req.name, runtime_cls.name, why))
+                if not todo:
+                    break
+                base = ModelRequest(baseline.spec, r, asked=True) if baseline is not None else None
+                if base is not None and stopped(base, runtime_cls):
+                    base = None  # its line ended: no more relative times on this runtime
+                writer.last = i == len(resolutions) - 1
+                run.execute(todo, [runtime_cls], baseline=base)
 
 def print_sweep(rows, stream=None):
     from bench.analysis.sweep import max_resolution_table

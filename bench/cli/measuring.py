@@ -38,6 +38,10 @@ def results_path(args, config, device_name, prefix="run"):
     """--out, or for --resume the newest matching CSV, or a new time-stamped name."""
     if args.out:
         return args.out
+    if "," in str(device_name) or str(device_name).startswith("@"):
+        from bench.fleet import device_names, label_for
+
+        device_name = label_for(device_name, device_names(device_name, config))
     pattern = os.path.join(config.run.results_dir, "{}-{}-*.csv".format(prefix, device_name))
     if getattr(args, "resume", False):
         found = sorted(glob.glob(pattern), key=os.path.getmtime)
@@ -143,6 +147,12 @@ class MeasuringSession:
             apply_request(args, self.stored, self.path, self.flags)
         self.opts = resolve_options(args, config.run)
         self.lock_timeout = self.lock_timeout_s()
+        from bench.fleet import device_names
+
+        self.device_text = args.device or config.run.device
+        self.names = device_names(self.device_text, config)  # "a,b" or "@group": several
+        self.devices = []
+        self.lanes = []
         self.device = None
         self.progress = None
         self.runner = None
@@ -150,18 +160,34 @@ class MeasuringSession:
         self.previous = []
         self.selected = {}
 
+    @property
+    def fleet(self):
+        """Several devices, measured concurrently (bench.fleet)."""
+        return len(self.names) > 1
+
     def run(self, work):
         from bench.devices import open_device
 
-        self.device = open_device(self.args.device or self.config.run.device, self.config)
         try:
-            self.device.prestart_worker()  # its imports overlap with the preparations below
+            for name in self.names:
+                self.devices.append(open_device(name, self.config))
+            self.device = self.devices[0]
+            if not self.fleet:  # a fleet's devices are reached in their own threads
+                self.device.prestart_worker()  # its imports overlap with the preparations below
             return work(self)
         finally:
-            self.device.close()
+            for device in self.devices:
+                device.close()
 
-    def select(self, resolution=None):
-        """(requests, runtimes, baseline) from the flags and ``[run]``."""
+    def runtimes_for(self, device):
+        """The runtimes asked for (or every one ``device`` has)."""
+        return resolve_runtimes(split_list(self.args.runtimes) or list(self.config.run.runtimes),
+                                device)
+
+    def select(self, resolution=None, runtimes=True):
+        """(requests, runtimes, baseline) from the flags and ``[run]``. ``runtimes`` False (a
+        fleet): the device is not asked which it has (each device's thread does that); the
+        runtimes named, or every registered one, vet the model files."""
         from bench.models import select_models
 
         from bench.models.checkpoint import load_state_dict
@@ -179,7 +205,13 @@ class MeasuringSession:
         if self.args.runtimes is not None and not names:
             raise BenchError("--runtimes: empty list; name runtimes (e.g. onnxruntime,tflite) or "
                              "leave the flag out for every runtime the device has")
-        runtimes = resolve_runtimes(names or list(self.config.run.runtimes), self.device)
+        names = names or list(self.config.run.runtimes)
+        if runtimes or names:
+            runtimes = resolve_runtimes(names, self.device)
+        else:
+            from bench.runtimes import RUNTIMES
+
+            runtimes = [RUNTIMES.get(n) for n in RUNTIMES.names()]
         requests = [unread_file(r, runtimes) or self._unfit_file(r) or r for r in requests]
         self._check_shape_names(requests)
         usable = [r for r in requests if r.spec is not None]
@@ -248,7 +280,8 @@ class MeasuringSession:
                 if self.args.resume and self.previous:
                     self.log_early("no request stored with {} (made by an older bench): "
                                    "continuing with the flags given".format(self.path))
-                data = {"command": self.command, "device": self.device.name}
+                data = {"command": self.command, "device": self.device_text if self.fleet
+                        else self.device.name}
                 data.update(self.selected)
                 data.update({k: v for k, v in dataclasses.asdict(self.opts).items()
                              if k != "isolate"})
@@ -315,6 +348,66 @@ class MeasuringSession:
         if flag is None:
             return self.config.run.lock_timeout_s
         return check_value("lock_timeout_s", flag, "--lock-timeout")
+
+    def start_fleet(self, total, make_body, writer_for=None):
+        """Fleet: one lane per device (bench.fleet), each with its own BenchmarkRun writing
+        to the shared results file (through ``writer_for(device, shared)`` when given: a
+        sweep's per-device stop rules); ``make_body(run, device)`` -> what its thread runs."""
+        from bench.fleet import FleetProgress, Lane, SharedWriter
+        from bench.leases import DeviceLease
+        from bench.runner import BenchmarkRun, done_keys
+
+        self.progress = FleetProgress(Progress(total, self.command))
+        shared = SharedWriter(self.writer)
+        for device in self.devices:
+            lane_progress = self.progress.for_device(device.name)
+            writer = writer_for(device, shared) if writer_for else shared
+            run = BenchmarkRun(device, self.config.export, self.opts, writer,
+                               done_keys(self.previous), lane_progress.write, lane_progress)
+            lease = DeviceLease(device.lease_key(), device.name, self.lock_timeout,
+                                lane_progress.write)
+            lane = Lane(device, (lambda run=run, device=device: make_body(run, device)), lease)
+            lane.runner = run
+            self.lanes.append(lane)
+        return self.lanes
+
+    def guarded_fleet(self):
+        """Run the lanes; Ctrl-C stops them all with every finished row kept (130). A lane
+        stopped by its device (lost, busy, unreachable) leaves the others going; afterwards
+        ``fleet_problem()`` says what to do about it."""
+        from bench.fleet import run_lanes
+
+        try:
+            run_lanes(self.lanes)
+        except KeyboardInterrupt:
+            interrupts.acknowledge()
+            self.progress.close()
+            print("bench: interrupted; {} rows in {} ({} from this run); continue with: {}".format(
+                self.rows_in_file(), self.path, self.rows_in_file() - len(self.previous),
+                self.resume_command()), file=sys.stderr)
+            return 130
+        finally:
+            self.writer.close()
+        self.progress.close()
+        return None
+
+    def fleet_problem(self):
+        """After the lanes: None, or the BenchError to end with (every device's reason, the
+        rows kept, how to continue). Nothing measured at all: the first device's error."""
+        stopped = [lane for lane in self.lanes if lane.error is not None]
+        if not stopped:
+            return None
+        if not self.rows_in_file() and len(stopped) == len(self.lanes):
+            if self.created:
+                self._discard()
+            return stopped[0].error
+        reasons = "; ".join("{}: {}".format(lane.device.name, str(lane.error).strip().splitlines()[0])
+                            for lane in stopped)
+        code = max(lane.error.exit_code for lane in stopped)
+        return BenchError("{}; {} rows in {} ({} from this run); when fixed, continue with: "
+                          "{}".format(reasons, self.rows_in_file(), self.path,
+                                      self.rows_in_file() - len(self.previous),
+                                      self.resume_command()), code)
 
     def guarded(self, body):
         """``device.setup`` then ``body()`` (the measurements), so that Ctrl-C / SIGTERM or a
