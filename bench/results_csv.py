@@ -38,6 +38,7 @@ COLUMNS = (
     "python_version", "torch_version", "onnxruntime_version", "litert_version",
     "tensorrt_version", "l4t", "power_mode", "clocks_locked", "device_model", "soc", "abi",
     "android_version",
+    "lab_worker",  # --lab: the host (and device) whose bench worker measured the row
 )
 
 KEY_COLUMNS = ("device", "model", "format", "runtime", "precision", "resolution", "batch")

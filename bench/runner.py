@@ -404,18 +404,22 @@ class BenchmarkRun:
         self._write(Item(-1, request, runtime_cls, precision, row), row)
 
     def log_row(self, row):
-        if row["status"] == "ok":
-            p50 = row.get("latency_ms_p50")  # a device tool may not print percentiles
-            rel = row.get("relative_time")
-            self.log("{model} {runtime} {precision}: {tp:.1f} inf/s{ci}{p50}{rel}{flag}".format(
-                tp=row["throughput"],
-                ci="" if row.get("throughput_ci_low") is None else " [{:.1f}, {:.1f}]".format(
-                    row["throughput_ci_low"], row["throughput_ci_high"]),
-                p50="" if p50 is None else " (p50 {:.2f} ms)".format(p50),
-                rel="" if rel is None else " x{:.3f} time".format(rel),
-                flag=" UNSTABLE" if row.get("unstable") else "", **row))
-        else:
-            self.log("{model} {runtime} {precision}: {status}: {error}".format(**row))
+        self.log(describe_row(row))
+
+
+def describe_row(row):
+    """A result row as one log line."""
+    if row["status"] == "ok":
+        p50 = row.get("latency_ms_p50")  # a device tool may not print percentiles
+        rel = row.get("relative_time")
+        return "{model} {runtime} {precision}: {tp:.1f} inf/s{ci}{p50}{rel}{flag}".format(
+            tp=row["throughput"],
+            ci="" if row.get("throughput_ci_low") is None else " [{:.1f}, {:.1f}]".format(
+                row["throughput_ci_low"], row["throughput_ci_high"]),
+            p50="" if p50 is None else " (p50 {:.2f} ms)".format(p50),
+            rel="" if rel is None else " x{:.3f} time".format(rel),
+            flag=" UNSTABLE" if row.get("unstable") else "", **row)
+    return "{model} {runtime} {precision}: {status}: {error}".format(**row)
 
 
 def done_keys(rows):

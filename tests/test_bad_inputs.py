@@ -165,6 +165,13 @@ CASES = [
     ("run --device @nolab --out {dir}/c.csv", 2, "unknown device group 'nolab'"),
     ("run --device , --out {dir}/c.csv", 2, "no device named"),
     ("plot energy --from {existing}", 2, "energy_mj_per_inference"),
+    # -- the lab --
+    ("worker --lab http://x --devices local", 2, "expected redis://HOST:PORT/0"),
+    ("worker --lab redis://127.0.0.1:1/0 --devices nano", 2, "unknown device 'nano'"),
+    ("worker --lab redis://127.0.0.1:1/0 --devices ,", 2, "--devices: name this host's devices"),
+    ("run --lab redis://:pw@127.0.0.1:1/0 --device nano --out {dir}/l.csv", 2,
+     "BENCH_LAB_PASSWORD"),
+    ("run --lab redis://127.0.0.1:1/0 --device @lab --out {dir}/l.csv", 2, "@lab"),
     # -- doctor, the command line itself --
     ("doctor --device nano", 2, "unknown device 'nano'"),
     ("bogus", 2, "invalid choice: 'bogus'"),

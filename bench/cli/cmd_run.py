@@ -6,6 +6,7 @@ import sys
 from bench.cli.commands import command
 from bench.cli.measuring import MeasuringSession
 from bench.cli.request import Flag
+from bench.errors import BenchError
 from bench.options import add_measure_arguments
 from bench.textable import format_table
 
@@ -56,9 +57,14 @@ class RunCommand:
         p.add_argument("--resume", action="store_true",
                        help="continue --out (or the newest results/run-DEVICE-*.csv), skipping done rows")
         p.add_argument("--no-plot", action="store_true", help="do not write the PNG bar chart")
+        p.add_argument("--lab", metavar="redis://HOST:PORT/0",
+                       help="measure on a lab's devices through its Redis broker (bench worker "
+                            "on their hosts); --device names them, any@GROUP for a free member")
 
     def run(self, args, config):
         session = MeasuringSession("run", args, config, flags=[Flag("resolution")])
+        if args.lab:  # the devices are on the lab's hosts: nothing is opened here
+            return self._run_lab(args, session)
         return session.run(lambda s: self._run(args, s))
 
     def _run(self, args, session):
@@ -87,6 +93,51 @@ class RunCommand:
         print("results: {}".format(path))
         self._plots(args, path)
         return exit_code(run.rows)
+
+    def _run_lab(self, args, session):
+        """``--lab``: jobs to the lab's workers, rows back into the local CSV (bench.lab)."""
+        from bench import interrupts
+        from bench.cli.commands import split_list
+        from bench.lab.app import check_url, show
+        from bench.lab.submit import lab_run
+        from bench.progress import Progress
+        from bench.runner import describe_row
+
+        check_url(args.lab)
+        requests, _, baseline = session.select(session.resolution(), runtimes=False)
+        session.runtime_names = split_list(args.runtimes) or list(session.config.run.runtimes)
+        session.open_results(resolution=session.resolution(), lab=show(args.lab))
+        session.progress = Progress(0, "run")
+        session.runner_log_row = lambda row: session.log(describe_row(row))
+        try:
+            rows = lab_run(session, requests, baseline, args.lab)
+        except KeyboardInterrupt:
+            interrupts.acknowledge()
+            session.writer.close()
+            print("bench: interrupted; {} rows in {}; continue with: {} --lab {}".format(
+                session.rows_in_file(), session.path, session.resume_command(), show(args.lab)),
+                file=sys.stderr)
+            return 130
+        except BenchError as exc:
+            session.writer.close()
+            if not session.rows_in_file() - len(session.previous):
+                if not session.rows_in_file() and session.created:
+                    session._discard()
+                raise
+            raise type(exc)("{}; {} rows in {}; when fixed, continue with: {} --lab {}".format(
+                str(exc).splitlines()[0], session.rows_in_file(), session.path,
+                session.resume_command(), show(args.lab)), exc.exit_code) from None
+        except BaseException:
+            session.writer.close()
+            raise
+        session.writer.close()
+        if rows:
+            print_summary(rows, devices=True)
+        else:
+            print("nothing came back: every requested row is already in {}".format(session.path))
+        print("results: {}".format(session.path))
+        self._plots(args, session.path)
+        return exit_code(rows)
 
     def _run_fleet(self, args, session):
         """``--device a,b`` / ``@group``: every device measured at once (bench.fleet)."""

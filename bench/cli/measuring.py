@@ -280,8 +280,8 @@ class MeasuringSession:
                 if self.args.resume and self.previous:
                     self.log_early("no request stored with {} (made by an older bench): "
                                    "continuing with the flags given".format(self.path))
-                data = {"command": self.command, "device": self.device_text if self.fleet
-                        else self.device.name}
+                data = {"command": self.command, "device": self.device_text
+                        if self.fleet or self.device is None else self.device.name}
                 data.update(self.selected)
                 data.update({k: v for k, v in dataclasses.asdict(self.opts).items()
                              if k != "isolate"})
