@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from adb_fixtures import adb_device, adb_server, make_adb_device, write_fake_benchmark_model  # noqa: F401
 from bench.results_csv import read_rows, row_key
 from conftest import REPO, assert_one_line_error
 from redis_server import redis_url  # noqa: F401  (fixture)
@@ -18,7 +19,7 @@ from sshd import sshd_factory  # noqa: F401  (fixture)
 from test_fleet import two_jetsons
 from test_ssh_device import NO_AGENT
 
-pytestmark = [pytest.mark.lab, pytest.mark.ssh]
+pytestmark = [pytest.mark.lab, pytest.mark.ssh, pytest.mark.adb]
 
 MODELS = ["mobilenet_v2:width_mult=0.25", "mobilenet_v2:width_mult=0.3"]
 FAST = ["--runtimes", "onnxruntime", "--resolution", "32", "--trials", "3", "--repeats", "2",
@@ -74,6 +75,37 @@ def test_two_workers_measure_their_devices_for_one_submitter(cli, redis_url, ssh
         assert all(r["status"] == "ok" and r["lab_worker"].endswith("({})".format(r["device"]))
                    for r in rows), rows
         assert "job(s) sent to the lab at {}".format(redis_url) in res.stderr
+    finally:
+        for w in workers:
+            stop(w)
+
+
+def test_a_jetson_and_a_phone_on_two_workers(cli, redis_url, sshd_factory, adb_device,  # noqa: F811
+                                             tmp_path):
+    """Two worker processes, one driving a Jetson stand-in over sshd, one the adb emulator's
+    phone: each measures what its device runs; the phone's onnxruntime row is unsupported."""
+    nano, orin = sshd_factory(), sshd_factory()
+    cfg = two_jetsons(tmp_path, nano, orin)
+    binary = write_fake_benchmark_model(str(tmp_path / "benchmark_model"))
+    with open(cfg, "a") as fh:
+        fh.write('\n[devices.phone]\nkind = "adb"\nserial = "{}"\nbenchmark_binary = "{}"\n'
+                 'min_secs = 0.0\nwarmup_min_secs = 0.0\n'.format(adb_device.serial, binary))
+    workers = [start_worker(redis_url, "nano", cfg, tmp_path),
+               start_worker(redis_url, "phone", cfg, tmp_path, adb_device.env_overrides)]
+    try:
+        out = tmp_path / "mixed.csv"
+        res = cli("run", "--lab", redis_url, "--device", "nano,phone", "--models", MODELS[0],
+                  "--runtimes", "onnxruntime,tflite", "--resolution", "32", "--trials", "3",
+                  "--repeats", "2", "--warmup", "1", "--no-plot", "--out", str(out),
+                  cwd=str(tmp_path), env=NO_AGENT)
+        assert res.returncode == 0, res.stderr
+        got = {(r["device"], r["runtime"]): r for r in read_rows(str(out))}
+        assert set(got) == {("nano", "onnxruntime"), ("nano", "tflite"), ("phone", "onnxruntime"),
+                            ("phone", "tflite")}
+        assert got[("phone", "tflite")]["status"] == "ok", got[("phone", "tflite")]["error"]
+        assert got[("phone", "tflite")]["device_kind"] == "adb"
+        assert got[("phone", "onnxruntime")]["status"] == "unsupported"
+        assert got[("nano", "onnxruntime")]["status"] == "ok"
     finally:
         for w in workers:
             stop(w)
