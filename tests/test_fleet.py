@@ -28,8 +28,9 @@ ARGS = ["--models"] + MODELS + ["--runtimes", "onnxruntime", "--resolution", "32
 
 def two_jetsons(tmp_path, nano, orin):
     """A bench.toml with [devices.nano] and [devices.orin] on two sshd servers and
-    [groups] lab = both; the export cache shared."""
-    cfg = device_config(tmp_path / "nano.toml", nano, tmp_path)
+    [groups] lab = both; one export cache for every test that uses it (a session's)."""
+    cache = os.path.join(os.path.dirname(str(tmp_path)), "two-jetsons-exports")
+    cfg = device_config(tmp_path / "nano.toml", nano, tmp_path, cache=cache)
     text = open(cfg).read().replace("[devices.jetson", "[devices.nano")
     (tmp_path / "o").mkdir()
     other = open(device_config(tmp_path / "orin.toml", orin, tmp_path / "o")).read()

@@ -56,34 +56,12 @@ def stop(proc):
     proc.log.close()
 
 
-def test_two_workers_measure_their_devices_for_one_submitter(cli, redis_url, sshd_factory,  # noqa: F811
-                                                            tmp_path):
-    nano, orin = sshd_factory(), sshd_factory()
-    cfg = two_jetsons(tmp_path, nano, orin)
-    workers = [start_worker(redis_url, name, cfg, tmp_path) for name in ("nano", "orin")]
-    try:
-        out = tmp_path / "lab.csv"
-        sub = tmp_path / "submitter"  # another host: no bench.toml, no devices of its own
-        sub.mkdir()
-        res = cli("run", "--lab", redis_url, "--device", "nano,any@lab", "--models", *MODELS,
-                  "--out", str(out), *FAST, cwd=str(sub), env=NO_AGENT)
-        assert res.returncode == 0, res.stderr
-        rows = read_rows(str(out))
-        keys = [row_key(r) for r in rows]
-        assert len(keys) == len(set(keys))  # nano's rows came twice (nano, any@lab): kept once
-        assert {(r["device"], r["model"]) for r in rows} >= {("nano", m) for m in MODELS}
-        assert all(r["status"] == "ok" and r["lab_worker"].endswith("({})".format(r["device"]))
-                   for r in rows), rows
-        assert "job(s) sent to the lab at {}".format(redis_url) in res.stderr
-    finally:
-        for w in workers:
-            stop(w)
-
-
-def test_a_jetson_and_a_phone_on_two_workers(cli, redis_url, sshd_factory, adb_device,  # noqa: F811
-                                             tmp_path):
-    """Two worker processes, one driving a Jetson stand-in over sshd, one the adb emulator's
-    phone: each measures what its device runs; the phone's onnxruntime row is unsupported."""
+def test_workers_for_a_jetson_a_group_and_a_phone_serve_one_submitter(  # noqa: F811
+        cli, redis_url, sshd_factory, adb_device, tmp_path):
+    """Three worker processes: Jetson stand-ins over sshd (nano, orin: the group "lab") and
+    the adb emulator's phone. A submitter in another folder (no bench.toml, no devices)
+    asks for nano, any free member of lab, and the phone: every device measures what it
+    runs, nano's rows asked twice (nano, any@lab) are kept once, each row names its worker."""
     nano, orin = sshd_factory(), sshd_factory()
     cfg = two_jetsons(tmp_path, nano, orin)
     binary = write_fake_benchmark_model(str(tmp_path / "benchmark_model"))
@@ -91,21 +69,32 @@ def test_a_jetson_and_a_phone_on_two_workers(cli, redis_url, sshd_factory, adb_d
         fh.write('\n[devices.phone]\nkind = "adb"\nserial = "{}"\nbenchmark_binary = "{}"\n'
                  'min_secs = 0.0\nwarmup_min_secs = 0.0\n'.format(adb_device.serial, binary))
     workers = [start_worker(redis_url, "nano", cfg, tmp_path),
+               start_worker(redis_url, "orin", cfg, tmp_path),
                start_worker(redis_url, "phone", cfg, tmp_path, adb_device.env_overrides)]
     try:
-        out = tmp_path / "mixed.csv"
-        res = cli("run", "--lab", redis_url, "--device", "nano,phone", "--models", MODELS[0],
-                  "--runtimes", "onnxruntime,tflite", "--resolution", "32", "--trials", "3",
-                  "--repeats", "2", "--warmup", "1", "--no-plot", "--out", str(out),
-                  cwd=str(tmp_path), env=NO_AGENT)
+        out = tmp_path / "lab.csv"
+        sub = tmp_path / "submitter"
+        sub.mkdir()
+        res = cli("run", "--lab", redis_url, "--device", "nano,any@lab,phone", "--models",
+                  MODELS[0], "--runtimes", "onnxruntime,tflite", "--resolution", "32", "--trials",
+                  "3", "--repeats", "2", "--warmup", "1", "--no-plot", "--out", str(out),
+                  cwd=str(sub), env=NO_AGENT)
         assert res.returncode == 0, res.stderr
-        got = {(r["device"], r["runtime"]): r for r in read_rows(str(out))}
-        assert set(got) == {("nano", "onnxruntime"), ("nano", "tflite"), ("phone", "onnxruntime"),
-                            ("phone", "tflite")}
+        rows = read_rows(str(out))
+        keys = [row_key(r) for r in rows]
+        assert len(keys) == len(set(keys))  # every key once, however often it was measured
+        got = {(r["device"], r["runtime"]): r for r in rows}
+        assert {("nano", "onnxruntime"), ("nano", "tflite"), ("phone", "onnxruntime"),
+                ("phone", "tflite")} <= set(got) <= {("nano", "onnxruntime"), ("nano", "tflite"),
+                                                     ("phone", "onnxruntime"), ("phone", "tflite"),
+                                                     ("orin", "onnxruntime"), ("orin", "tflite")}
         assert got[("phone", "tflite")]["status"] == "ok", got[("phone", "tflite")]["error"]
         assert got[("phone", "tflite")]["device_kind"] == "adb"
         assert got[("phone", "onnxruntime")]["status"] == "unsupported"
-        assert got[("nano", "onnxruntime")]["status"] == "ok"
+        for key in (("nano", "onnxruntime"), ("nano", "tflite")):
+            assert got[key]["status"] == "ok", got[key]["error"]
+        assert all(r["lab_worker"].endswith("({})".format(r["device"])) for r in rows), rows
+        assert "job(s) sent to the lab at {}".format(redis_url) in res.stderr
     finally:
         for w in workers:
             stop(w)

@@ -44,9 +44,10 @@ def fake_tegrastats(folder, line=NANO_LINE):
 
 
 def device_config(path, server, base, known_hosts=None, key_file=None, port=None, extra="",
-                  line=NANO_LINE, env=""):
-    """A bench.toml with [devices.jetson] pointing at ``server``; export cache shared by
-    ``base``; the stand-in tegrastats prints ``line``; ``env``: more [devices.jetson.env]."""
+                  line=NANO_LINE, env="", cache=None):
+    """A bench.toml with [devices.jetson] pointing at ``server``; export cache ``cache`` (or
+    under ``base``); the stand-in tegrastats prints ``line``; ``env``: more
+    [devices.jetson.env]."""
     fakebin = fake_tegrastats(os.path.join(str(base), "fakebin"), line)
     known = known_hosts or server.write_known_hosts(os.path.join(str(base), "known_hosts"))
     text = """
@@ -70,7 +71,7 @@ tegrastats_interval_ms = 50
 OPENBLAS_CORETYPE = "ARMV8"
 PATH = "{fakebin}:/usr/bin:/bin"
 {env}
-""".format(env=env, cache=os.path.join(str(base), "cache"), results=os.path.join(str(base), "results"),
+""".format(env=env, cache=cache or os.path.join(str(base), "cache"), results=os.path.join(str(base), "results"),
            port=port or server.port, user=server.user, key=key_file or server.client_key,
            known=known, python=sys.executable, workdir=os.path.join(str(base), "device work dir"),
            extra=extra, fakebin=fakebin)
@@ -189,7 +190,8 @@ def test_orin_stand_in_energy_cooldown_sustained_and_doctor(cli, sshd_server, tm
     (sysroot / "proc" / "device-tree" / "model").write_bytes(
         b"NVIDIA Jetson AGX Orin Developer Kit\x00")
     cfg = device_config(tmp_path / "orin.toml", sshd_server, tmp_path, line=ORIN_LINE_FOR_FAKE,
-                        env='BENCH_SYSROOT = "{}"'.format(sysroot))
+                        env='BENCH_SYSROOT = "{}"'.format(sysroot),
+                        cache=os.path.join(os.path.dirname(str(tmp_path)), "two-jetsons-exports"))
     res = cli("doctor", "--config", cfg, "--device", "jetson", env=NO_AGENT)
     assert "info module: NVIDIA Jetson AGX Orin Developer Kit" in res.stdout, res.stdout
     assert "L4T 36.4.3 / JetPack 6.2" in res.stdout, res.stdout
