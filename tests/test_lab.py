@@ -112,17 +112,22 @@ def test_a_worker_killed_mid_job_has_its_job_delivered_again(redis_url, sshd_fac
     submitter = subprocess.Popen(
         [sys.executable, "-m", "bench", "run", "--lab", redis_url, "--device", "nano",
          "--models"] + models + ["--group-size", "4", "--runtimes", "onnxruntime", "--resolution",
-                                 "32", "--repeats", "6", "--warmup", "1", "--no-plot", "--out",
+                                 "32", "--repeats", "20", "--warmup", "1", "--no-plot", "--out",
                                  str(out)],
         cwd=str(tmp_path), env=sub_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 120  # the job has started: the worker is measuring
+        # the job is running once the worker holds nano's lease (bench.leases writes the
+        # holder into the lock file); 20 fixed rounds of 4 models keep it running well past
+        # the kill
+        lock = os.path.join(os.environ["BENCH_LOCK_DIR"], "ssh-127.0.0.1-{}.lock".format(nano.port))
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            worker.log.seek(0)
-            if "nano: exported" in worker.log.read() or "nano: cached" in worker.log.read():
+            if os.path.exists(lock) and os.path.getsize(lock) > 0:
                 break
-            time.sleep(0.2)
-        time.sleep(1.0)
+            assert submitter.poll() is None, submitter.communicate()
+            time.sleep(0.05)
+        else:
+            raise AssertionError("the worker never started the job")
         worker.kill()  # mid-job: nothing acknowledged, nothing returned
         worker.wait()
         assert not out.exists() or not read_rows(str(out))
