@@ -70,6 +70,8 @@ class SustainedRun(BenchmarkRun):
         self._t0 = None
         self._marks = {}  # round -> host time its trial started
         self._written = set()
+        self._last_monitor = None  # the group's monitor, kept for the last interval's samples
+        self._threads = ""
 
     def _job(self, runtime_cls, group):
         job = super()._job(runtime_cls, group)
@@ -100,8 +102,6 @@ class SustainedRun(BenchmarkRun):
     def _samples_between(self, start, end):
         samples = getattr(self._monitor or self._last_monitor, "samples", None) or []
         return [v for s, e, v in samples if start <= e <= end + 0.25 * self.interval_s]
-
-    _last_monitor = None
 
     def _interval(self, info, end):
         """Write the row of the trial ``info`` (iters, ns, round) that ended at ``end``."""
@@ -137,8 +137,6 @@ class SustainedRun(BenchmarkRun):
             r + 1, self.n_rounds, tp,
             "" if row["temp_c"] is None else ", {:.1f} C".format(row["temp_c"]),
             "" if power is None else ", {:.0f} mW".format(power)))
-
-    _threads = ""
 
     def _tell_cpus(self, info):
         super()._tell_cpus(info)

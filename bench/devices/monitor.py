@@ -139,21 +139,6 @@ class SampledMonitor(NullMonitor):
         out["_notes"] = notes
         return out
 
-    def columns(self):
-        """Group-wide: every sample taken during the timed rounds."""
-        timed = [v for s, e, v in self.samples if self.timeline.owner(e) not in (None, IDLE)]
-        return self._summary(timed or [v for _, _, v in self.samples])
-
-    def per_trial(self, key):
-        """[(round, values)] for ``key``'s trials, in order: the samples that end inside
-        each trial (``bench sustained``: temperature and power per interval)."""
-        out = {}
-        for s, e, v in self.samples:
-            i = self.timeline._segment(e)
-            if i >= 0 and self.timeline.owners[i] == key:
-                out.setdefault(i, []).append(v)
-        return [out[i] for i in sorted(out)]
-
 
 class PolledMonitor(SampledMonitor):
     """A sampler polled by a thread every ``interval_s``: ``read(start, end)`` returns a
