@@ -28,6 +28,9 @@ _CUSTOM = (
     "resnet:block=bottleneck,layers=3-8-10-4",
 )
 
+# Face anti-spoofing networks (bench/models/fas), each at its paper's resolution.
+_FAS = ("feathernet_a", "feathernet_b", "cdcn", "cdcn_pp", "c_cdn", "dc_cdn")
+
 # name -> (specs, default resolution or None for each model's own)
 BUILTIN_SETS = {
     "pta": (_PTA, 128),
@@ -35,6 +38,7 @@ BUILTIN_SETS = {
     "custom": (_CUSTOM, None),
     "all": (_PTA + _ZOO + _CUSTOM, None),
 }
+BUILTIN_SETS["fas"] = (_FAS, None)
 
 
 # name -> the model a set's relative times are against (SPEC §1.2: PTA vs No-PTA)
