@@ -87,6 +87,26 @@ def model_digest(spec):
     return MODELS.get(spec.name).digest(spec)
 
 
+def artifact_request(request):
+    """The request naming the artifact: several specs may share one file (a switchable PTA
+    artifact holds every configuration; see ModelEntry.artifact_spec)."""
+    from bench.models import MODELS
+    from bench.models.selection import ModelRequest
+
+    spec = MODELS.get(request.spec.name).artifact_spec(request.spec)
+    if spec is request.spec:
+        return request
+    return ModelRequest(spec, request.resolution, request.asked)
+
+
+def export_module(module):
+    """What a format freezes: the module's ``export_module()`` where it has one (a model
+    whose inference form differs from its training form, e.g. folded central-difference
+    convolutions), else the module. Parity is checked against the module itself."""
+    prepare = getattr(module, "export_module", None)
+    return prepare() if callable(prepare) else module
+
+
 class Plan(object):
     """Everything about one artifact that is known before any work: key, paths, source."""
 
@@ -126,6 +146,16 @@ class Plan(object):
         return os.path.join(self.directory(root), "model" + self.format.suffix)
 
 
+def not_switchable(format_name):
+    """Why ``format_name`` cannot hold a switchable PTA artifact, and what does."""
+    from bench.formats import FORMATS
+
+    able = ", ".join(n for n in FORMATS.names() if FORMATS.get(n).switchable)
+    return ("{} holds one configuration per file, so there is no switchable {} artifact; "
+            "switchable PTA artifacts are {} files (measure pta:CONFIG without switchable=true "
+            "on this runtime)".format(format_name, format_name, able))
+
+
 def format_options(fmt, export_config):
     """The format's options with values from ``[export]`` (defaults from the format)."""
     return {k: getattr(export_config, k, default) for k, default in sorted(fmt.options.items())}
@@ -141,6 +171,8 @@ def plan_artifact(request, format_name, precision, batch, export_config, seed=0)
         raise ExportFailed("{} does not export {} (it exports: {})".format(
             fmt.name, precision, ", ".join(fmt.precisions)))
     fmt.check()
+    if request.spec.kwargs.get("switchable") and not fmt.switchable:
+        raise ExportFailed(not_switchable(fmt.name))
     options = format_options(fmt, export_config)
     tools = {"bench": bench_version, "torch": dist_version("torch")}
     tools.update(fmt.tool_versions())
@@ -218,7 +250,8 @@ def get_artifact(request, format_name, precision, batch, export_config, seed=0, 
         from bench.file_models import file_artifact
 
         return file_artifact(request, format_name, precision, batch, export_config, log)
-    plan = plan_artifact(request, format_name, precision, batch, export_config, seed)
+    plan = plan_artifact(artifact_request(request), format_name, precision, batch,
+                         export_config, seed)
     found = load_cached(plan, export_config.dir)
     if found is not None:
         log("cached {}: {}".format(plan.label, found.path))
@@ -232,7 +265,8 @@ def _call_format(plan, built, example, source, tmp):
     try:
         if source is not None:
             return fmt.export_from(source.path, tmp, plan.precision, options) or {}
-        return fmt.export(built.module, example, tmp, plan.precision, options) or {}
+        return fmt.export(export_module(built.module), example, tmp, plan.precision,
+                          options) or {}
     except ExportFailed as exc:
         raise ExportFailed("{}: {}".format(plan.label, exc)) from exc
 
@@ -289,11 +323,16 @@ def _export(plan, export_config, log):
         with quiet:
             details = _call_format(plan, built, example, source, tmp)
         seconds = time.perf_counter() - start
+        if source is not None:  # a derived file holds what its source holds
+            inherited = (source.manifest.get("details") or {}).get("switchable")
+            if inherited and "switchable" not in details:
+                details["switchable"] = inherited
         os.replace(tmp, path)
         atol = export_config.parity_atol_fp16 if plan.precision == "fp16" else \
             export_config.parity_atol_fp32
         with quiet:
-            parity = check_parity(plan.format, path, plan.precision, built, example, atol)
+            parity = check_parity(plan.format, path, plan.precision, built, example, atol,
+                                  details)
     except BenchError:  # bad input (e.g. a checkpoint that does not fit): not an export failure
         raise
     except Exception as exc:  # noqa: BLE001 - sorted below: a full disk, or the export's failure

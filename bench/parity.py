@@ -22,11 +22,14 @@ def reference_runtime(format_name):
     raise LookupError("no runtime reads format {!r}".format(format_name))
 
 
-def run_once(runtime_name, path, precision, device, array):
-    """Open ``path`` with the runtime, run ``array`` once, return the float32 output."""
+def run_once(runtime_name, path, precision, device, array, selection=None):
+    """Open ``path`` with the runtime, run ``array`` once, return the float32 output.
+    ``selection``: what to run inside a switchable artifact (:mod:`bench.runtimes.select`)."""
     from bench.runtimes import get_runtime
+    from bench.runtimes.select import apply_selection
 
     session = get_runtime(runtime_name).open(path, precision, device, 0)
+    session = apply_selection(session, selection, runtime_name)
     try:
         session.set_input(array)
         session.run()
@@ -57,23 +60,66 @@ def compare(out, ref):
     return err, agree, ""
 
 
-def check_parity(fmt, path, precision, built, example, atol):
+def check_parity(fmt, path, precision, built, example, atol, details=None):
     """Parity record for the manifest: max_abs_err, argmax_agree, atol, ok, runtime, device.
 
     A runtime that cannot run the artifact gives ``ok: False`` and ``error`` (recorded
-    and reported, never dropped).
+    and reported, never dropped). A switchable artifact (``details["switchable"]``) is
+    checked in every configuration it holds against eager PyTorch in that configuration:
+    ``configs`` has each one's error, the record the worst.
     """
     runtime = reference_runtime(fmt.name)
     device = "cuda" if fmt.builds_on_target else "cpu"
     record = {"runtime": runtime, "device": device, "atol": atol, "max_abs_err": None,
               "argmax_agree": None, "ok": False, "error": ""}
+    switch = (details or {}).get("switchable")
+    if switch:
+        return _check_switchable(record, fmt, path, precision, built, example, switch)
     ref = eager_reference(built, example)
     try:
         out = run_once(runtime, path, precision, device, example.numpy())
     except Exception as exc:  # noqa: BLE001 - recorded in the manifest and logged
         record["error"] = "{} could not run the artifact: {}".format(runtime, one_line(exc))
         return record
+    return _judge(record, out, ref)
+
+
+def _judge(record, out, ref):
     err, agree, problem = compare(out, ref)
     record.update(max_abs_err=err, argmax_agree=agree, error=problem)
-    record["ok"] = bool(not problem and err <= atol and agree and not math.isnan(err))
+    record["ok"] = bool(not problem and err <= record["atol"] and agree and not math.isnan(err))
+    return record
+
+
+def _check_switchable(record, fmt, path, precision, built, example, switch):
+    from bench.models.pta_switch import selection_for
+
+    module = built.module
+    own = module.config
+    manifest = {"details": {"switchable": switch}, "format": fmt.name}
+    record["configs"] = {}
+    try:
+        for config in switch["configs"]:
+            module.set_config(config)
+            ref = eager_reference(built, example)
+            try:
+                out = run_once(record["runtime"], path, precision, record["device"],
+                               example.numpy(), selection_for(manifest, config))
+            except Exception as exc:  # noqa: BLE001 - recorded in the manifest and logged
+                record.update(ok=False, error="{} could not run configuration {}: {}".format(
+                    record["runtime"], config, one_line(exc)))
+                return record
+            one = _judge(dict(record), out, ref)
+            record["configs"][config] = one["max_abs_err"]
+            worst = record["max_abs_err"]
+            if one["max_abs_err"] is not None and (worst is None or one["max_abs_err"] > worst):
+                record["max_abs_err"] = one["max_abs_err"]
+            record["argmax_agree"] = bool(one["argmax_agree"]) and record["argmax_agree"] in (None, True)
+            if not one["ok"]:
+                record.update(ok=False, error=one["error"] or "configuration {}: max|err| {:.2g}"
+                              .format(config, one["max_abs_err"] or float("nan")))
+                return record
+    finally:
+        module.set_config(own)
+    record["ok"] = True
     return record

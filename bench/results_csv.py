@@ -23,7 +23,8 @@ COLUMNS = (
     "baseline", "relative_time", "relative_time_ci_low", "relative_time_ci_high",
     "background_cpu_pct", "trials_dropped",
     "latency_ms_mean", "latency_ms_std", "latency_ms_p50", "latency_ms_p90", "latency_ms_p95",
-    "latency_ms_p99", "first_inference_ms", "load_ms", "memory_mb", "export_s", "export_cached",
+    "latency_ms_p99", "first_inference_ms", "switch_ms", "load_ms", "memory_mb", "artifact_mb",
+    "export_s", "export_cached",
     "engine_build_s", "parity_max_abs_err", "parity_argmax_agree", "status", "error", "notes",
     "trial_throughputs", "artifact_key",
     # sampled on the device during the measurement (Jetson tegrastats, RAPL/NVML here, a

@@ -16,12 +16,15 @@ import threading
 import os
 from collections import deque
 
+from bench.artifacts import not_switchable
 from bench.file_models import (check_precision, fed_shapes, file_inputs, native_format,
                                 runtime_format)
 from bench.groups import Item, plan_groups
 from bench.measure.inputs import describe as describe_inputs
 from bench.measure.messages import Candidate, CandidateResult, MeasureJob
+from bench.formats import get_format
 from bench.models import MODELS
+from bench.models.pta_switch import selections
 from bench.cooldown import check_readable, parse_cooldown, wait as cool_down
 from bench.options import MIN_ROUNDS, shape_map
 from bench.runtimes.base import Unsupported
@@ -85,6 +88,7 @@ class BenchmarkRun:
         m = artifact.manifest
         parity = m.get("parity") or {}
         return {"export_s": m.get("export_seconds"), "export_cached": artifact.cached,
+                "artifact_mb": None if m.get("file_size") is None else m["file_size"] / 1e6,
                 "parity_max_abs_err": parity.get("max_abs_err"),
                 "parity_argmax_agree": parity.get("argmax_agree"),
                 "artifact_key": artifact.key[:12]}
@@ -125,6 +129,9 @@ class BenchmarkRun:
                 row["inputs"], shapes = describe_inputs(fed), fed_shapes(fed)  # exactly these
             else:
                 fmt, fmt_precision = device.artifact_for(item.runtime_cls, item.precision)
+            switchable = bool(request.spec.kwargs.get("switchable"))
+            if switchable and not get_format(fmt).switchable:
+                raise Unsupported(not_switchable(fmt))
             with EXPORTS:  # devices of a fleet share the export cache and complexity file
                 row["params_m"], row["macs_m"], row["macs_tool"] = self._complexity.get(
                     request, overrides if from_file else None)
@@ -133,6 +140,9 @@ class BenchmarkRun:
                 artifact = get_artifact(request, fmt, fmt_precision, o.batch, self.export_config,
                                         seed=o.seed, log=self.log)
             row.update(self._artifact_columns(artifact))
+            select = switch_from = None
+            if switchable:
+                select, switch_from = selections(artifact.manifest, request.spec)
             placed = device.place(artifact, item.runtime_cls, item.precision)
         except Unsupported as exc:
             row.update(status="unsupported", error=str(exc))
@@ -149,7 +159,8 @@ class BenchmarkRun:
         item.candidate = Candidate(key=item.key, label=label, artifact=placed.artifact,
                                    precision=item.precision, resolution=request.resolution,
                                    shapes=shapes,
-                                   strict=from_file and request.asked, build=placed.build)
+                                   strict=from_file and request.asked, build=placed.build,
+                                   select=select, switch_from=switch_from)
         return True
 
     # -- measuring a group ------------------------------------------------------------------

@@ -37,7 +37,7 @@ DEFAULTS = {
     "num_runs": "50", "min_secs": "1", "max_secs": "150", "run_delay": "-1",
     "use_xnnpack": "", "use_gpu": "false", "gpu_precision_loss_allowed": "true",
     "use_nnapi": "false", "xnnpack_force_fp16": "false", "enable_op_profiling": "false",
-    "verbose": "false",
+    "verbose": "false", "signature_to_run_for": "",
 }
 LABELS = [("num_runs", "Min num runs"), ("min_secs", "Min runs duration (seconds)"),
           ("max_secs", "Max runs duration (seconds)"), ("num_threads", "Num threads"),
@@ -46,7 +46,8 @@ LABELS = [("num_runs", "Min num runs"), ("min_secs", "Min runs duration (seconds
           ("graph", "Graph"), ("enable_op_profiling", "Enable op profiling"),
           ("use_gpu", "Use gpu"), ("gpu_precision_loss_allowed", "Allow lower precision in gpu"),
           ("use_nnapi", "Use NNAPI"), ("use_xnnpack", "Use xnnpack"),
-          ("xnnpack_force_fp16", "xnnpack_force_fp16")]
+          ("xnnpack_force_fp16", "xnnpack_force_fp16"),
+          ("signature_to_run_for", "Signature to run")]
 BOOLS = {"use_xnnpack", "use_gpu", "gpu_precision_loss_allowed", "use_nnapi",
          "xnnpack_force_fp16", "enable_op_profiling", "verbose"}
 
@@ -117,7 +118,7 @@ def parse_flags(argv):
             if value not in ("true", "false", "1", "0"):
                 raise ValueError(arg)
             value = "true" if value in ("true", "1") else "false"
-        elif key not in ("graph",):
+        elif key not in ("graph", "signature_to_run_for"):
             try:
                 float(value)
             except ValueError:   # a malformed number fails the run, as in the real flag parser
@@ -231,21 +232,45 @@ def main(argv):
         info("Created TensorFlow Lite delegate for NNAPI.")
     # (LiteRT itself logs "Created TensorFlow Lite XNNPACK delegate for CPU." when it applies it)
     interpreter.allocate_tensors()
+    # as the real tool: a file with several signatures needs --signature_to_run_for
+    keys = sorted(interpreter.get_signature_list())
+    signature = params["signature_to_run_for"]
+    if len(keys) > 1 and signature not in keys:
+        error('Signature not specified or incorrect for graph with multiple signatures. Pass '
+              'one of the following to the flag "--signature_to_run_for"')
+        for key in keys:
+            error(" #> Signature key: %s" % key)
+        error("Benchmarking failed.")
+        return 1
+    invoke, details, set_tensor = interpreter.invoke, interpreter.get_input_details(), \
+        interpreter.set_tensor
+    if len(keys) > 1:
+        info("Using signature: %s" % signature)
+        runner = interpreter.get_signature_runner(signature)
+        sub, wrapper = runner._subgraph_index, interpreter._interpreter
+        wrapper.AllocateTensors(sub)
+        details = list(runner.get_input_details().values())
+
+        def invoke():
+            wrapper.Invoke(sub)
+
+        def set_tensor(index, value):
+            wrapper.SetTensor(index, value, sub)
     rng = np.random.default_rng(0)
-    for detail in interpreter.get_input_details():
+    for detail in details:
         shape, dtype = detail["shape"], detail["dtype"]
         if np.issubdtype(dtype, np.floating):
             data = rng.random(shape)
         else:
             data = rng.integers(0, 100, shape)
-        interpreter.set_tensor(detail["index"], data.astype(dtype))
+        set_tensor(detail["index"], data.astype(dtype))
     init_us, rss_init = now_us() - t0, max_rss_kb()
     info("The input model file size (MB): %s" % g(os.path.getsize(graph) / 1e6))
     info("Initialized session in %sms." % g(init_us / 1e3))
     max_secs = float(params["max_secs"])
-    warmup = run_phase(interpreter.invoke, int(float(params["warmup_runs"])),
+    warmup = run_phase(invoke, int(float(params["warmup_runs"])),
                        float(params["warmup_min_secs"]), max_secs)
-    timed = run_phase(interpreter.invoke, int(float(params["num_runs"])),
+    timed = run_phase(invoke, int(float(params["num_runs"])),
                       float(params["min_secs"]), max_secs)
     heat_up()
     info("Inference timings in us: Init: %d, First inference: %d, Warmup (avg): %s, "

@@ -19,6 +19,7 @@ from adb_fixtures import (adb_device, adb_server, make_adb_device,  # noqa: F401
                           write_fake_benchmark_model)
 from bench.results_csv import COLUMNS, read_rows
 from conftest import REPO
+from switchable_fixtures import switchable_cache  # noqa: F401
 
 pytestmark = pytest.mark.adb
 
@@ -294,3 +295,18 @@ def test_hostile_paths_stay_quoted(cli, phone, tmp_path):
     pushed = [path for _, path in device.emulator.sync_log]
     assert pushed and all(p.startswith(evil + "/") for p in pushed), pushed
     assert os.path.isdir(device.host_path(evil + "/models"))
+
+
+def test_switchable_pta_runs_its_signature_on_the_phone(cli, phone, switchable_cache, tmp_path):
+    """One multi-signature file; benchmark_model is told the configuration with
+    --signature_to_run_for (the double refuses a multi-signature file without it, as the
+    real tool does). Nothing here can time a switch: switch_ms stays empty."""
+    _, cfg = phone
+    out = tmp_path / "switch.csv"
+    res = cli("run", "--config", cfg, "--device", "phone", "--out", str(out), "--no-plot",
+              "--models", "pta:HHL,switchable=true", "--resolution", "64", "--runtimes", "tflite",
+              "--trials", "3", "--warmup", "1", "--repeats", "2")
+    assert res.returncode == 0, res.stderr
+    row = read_rows(str(out))[0]
+    assert row["status"] == "ok" and float(row["throughput"]) > 0, row["error"]
+    assert row["switch_ms"] == "" and float(row["artifact_mb"]) > 0

@@ -38,7 +38,7 @@ def test_models_table_for_pta_set(cli):
     (["models", "--config", "nope.toml"], "config file nope.toml not found"),
     (["models", "--format", "xml"], "invalid choice: 'xml'"),
     (["models", "--set", "zo"],
-     "unknown set 'zo' (did you mean: zoo?); sets: pta, zoo, custom, all"),
+     "unknown set 'zo' (did you mean: zoo?); sets: pta, pta-switchable, fas, zoo, custom, all"),
     (["models", "mobilenet_v2:width_mult=0"], "model spec 'mobilenet_v2:width_mult=0': "
                                               "width_mult=0 is out of range: must be > 0"),
 ])

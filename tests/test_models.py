@@ -21,6 +21,9 @@ def test_every_registered_model_builds_and_runs(name):
     built = build_model(example_spec(name))
     with torch.no_grad():
         out = built.module(built.example_input(64))
+    if getattr(built.module, "score_kind", "logits") == "depth":  # a FAS depth-map model
+        assert out.dim() == 3 and out.shape[0] == 1
+        return
     num_classes = built.spec.kwargs.get("num_classes", 1000)
     assert out.shape == (1, num_classes)
     assert torch.isfinite(out).all()
@@ -77,7 +80,8 @@ def test_unknown_sets_are_called_sets():
     from bench.errors import SpecError
     from bench.models.sets import require_set
 
-    with pytest.raises(SpecError, match=r"^unknown set 'resnet18'; sets: pta, zoo, custom, all, "
+    with pytest.raises(SpecError, match=r"^unknown set 'resnet18'; sets: pta, pta-switchable, fas, "
+                                        r"zoo, custom, all, "
                                         r"mine .*; resnet18 is a model: give it without --set$"):
         require_set("resnet18", {"mine": ("resnet18",)})
     assert require_set("mine", {"mine": ("resnet18",)}) == (("resnet18",), None)

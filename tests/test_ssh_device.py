@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from bench.measure.messages import Hello
 from bench.results_csv import COLUMNS, read_rows
+from switchable_fixtures import switchable_cache  # noqa: F401
 from conftest import REPO
 from jetson_lines import EXPECTED_FAKE, ORIN_LINE_FOR_FAKE
 from model_files import onnx_zoo_opset7, torchscript_frozen  # noqa: F401  (fixtures)
@@ -442,3 +443,23 @@ def test_power_mode_and_clocks_are_set_recorded_and_restored(cli, sshd_server, t
     res = cli("doctor", "--config", cfg, "--device", "jetson", env=NO_AGENT)
     assert "info power mode: nvpmodel: MAXN (0)" in res.stdout
     assert "info clocks: not pinned" in res.stdout and "ok   sudo: passwordless sudo works" in res.stdout
+
+
+def test_switchable_pta_over_ssh_selects_its_configuration(cli, sshd_server, switchable_cache,
+                                                           tmp_path):
+    """The selection travels in the job to the worker on the device, which feeds the ONNX
+    graph its configuration input and times a switch; the stand-in has no TensorRT."""
+    from switchable_fixtures import RESOLUTION
+
+    config, _, _ = switchable_cache
+    cfg = device_config(tmp_path / "bench.toml", sshd_server, tmp_path, cache=config.dir)
+    out = tmp_path / "switch.csv"
+    res = cli("run", "--config", cfg, "--device", "jetson", "--out", str(out), "--no-plot",
+              "--models", "pta:LHL,switchable=true", "--runtimes", "onnxruntime,tensorrt",
+              "--resolution", str(RESOLUTION), "--trials", "3", "--warmup", "1", "--repeats", "2",
+              env=NO_AGENT)
+    assert res.returncode == 0, res.stderr
+    rows = {r["runtime"]: r for r in read_rows(str(out))}
+    assert rows["onnxruntime"]["status"] == "ok", rows["onnxruntime"]["error"]
+    assert float(rows["onnxruntime"]["switch_ms"]) > 0
+    assert rows["tensorrt"]["status"] == "unsupported"

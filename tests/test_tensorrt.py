@@ -66,6 +66,34 @@ def test_engine_from_onnx_passes_parity(spec, resolution, precision, config):
 
 @pytest.mark.gpu
 @requires_gpu
+def test_switchable_pta_engine_selects_each_configuration(config):
+    """The switchable ONNX graph (an If per PTA block on the pta_config input) through
+    TensorRT's ONNX parser: parity in every configuration, switched in one session."""
+    from bench.models.pta_switch import selection_for
+    from bench.runtimes.select import apply_selection
+
+    req = select_models(["pta:LLL,switchable=true"], resolution=64)[0]
+    art = get_artifact(req, "tensorrt", "fp32", 1, config)
+    assert art.manifest["details"]["switchable"]["kind"] == "input"
+    assert art.parity["ok"] and len(art.parity["configs"]) == 6, art.parity
+    built = build_model("pta:HHH")
+    x = built.example_input(64, 1, seed=5)
+    session = apply_selection(get_runtime("tensorrt").open(art.path, "fp32", "cuda", 0),
+                              selection_for(art.manifest, "LLL"), "tensorrt")
+    try:
+        session.set_inputs([x.numpy()])
+        for cfg in ("LLL", "BBB", "HLH"):
+            session.switch(selection_for(art.manifest, cfg))
+            session.run()
+            built.module.set_config(cfg)
+            ref = built.module(x).detach().numpy()
+            assert np.abs(session.output() - ref).max() < 1e-3, cfg
+    finally:
+        session.close()
+
+
+@pytest.mark.gpu
+@requires_gpu
 @pytest.mark.parametrize("precision, atol", [("fp32", 1e-3), ("fp16", 5e-2)])
 def test_tensorrt_session_runs_and_matches_eager(precision, atol, config):
     import torch

@@ -51,7 +51,7 @@ class ModelsCommand:
         p.add_argument("specs", nargs="*", metavar="SPEC",
                        help="model spec strings, e.g. resnet18 mobilenet_v2:width_mult=0.6 pta:LHH")
         p.add_argument("--set", action="append", default=[], metavar="NAME",
-                       help="named model set: pta, zoo, custom, all, or one from [sets]")
+                       help="named model set: pta, pta-switchable, fas, zoo, custom, all, or one from [sets]")
         p.add_argument("--resolution", type=int, metavar="R",
                        help="square input resolution (default: the set's or model's)")
         p.add_argument("--format", choices=("table", "csv"), default="table")

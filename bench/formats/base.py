@@ -22,6 +22,7 @@ class Format(object):
     options = {}  # option name -> default (from [export] in bench.toml)
     builds_on_target = False  # True: built on the device that runs it (TensorRT engines)
     requires = ""  # pip extra / package that provides it, for the error message
+    switchable = False  # can hold every PTA configuration in one file (pta_switch)
 
     def tool_versions(self):
         """{tool: version} that shape the artifact; part of the cache key."""

@@ -46,6 +46,7 @@ class OnnxFormat(Format):
     name = "onnx"
     suffix = ".onnx"
     precisions = ("fp32", "fp16")
+    switchable = True
     options = {"onnx_opset": 13}
     requires = "bench[onnx]"
 
@@ -61,26 +62,49 @@ class OnnxFormat(Format):
         import onnx
         import torch
 
+        from bench.models import pta_switch
+
         opset = int(options.get("onnx_opset", self.options["onnx_opset"]))
         module = copy.deepcopy(module).eval()
         if precision == "fp16":
             module, example = module.half(), example.half()
-        kwargs = {"opset_version": opset, "input_names": ["input"], "output_names": ["output"]}
+        args, names = (example,), ["input"]
+        switchable = pta_switch.is_switchable(module)
+        if switchable:  # the configuration is a second input; each PTA block an If on it
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", category=DeprecationWarning)
+                module = torch.jit.script(pta_switch.SwitchablePTA(module).eval())
+            args = (example, torch.tensor(pta_switch.config_codes("HHH"), dtype=torch.int32))
+            names.append(pta_switch.CONFIG_INPUT)
+        kwargs = {"opset_version": opset, "input_names": names, "output_names": ["output"]}
         legacy = True  # a torch without the dynamo switch has only the TorchScript exporter
         if "dynamo" in inspect.signature(torch.onnx.export).parameters:
             legacy = legacy_exporter_available(torch) and opset <= legacy_max_opset(torch)
             kwargs["dynamo"] = not legacy
+        if switchable and not legacy:
+            raise ExportFailed("a switchable PTA graph is exported by the TorchScript exporter "
+                               "(scripted If); torch {} has none for opset {}: set [export] "
+                               "onnx_opset = 13".format(torch.__version__, opset))
         with warnings.catch_warnings():
             # The legacy exporter announces its own deprecation on every call.
             warnings.filterwarnings("ignore", category=DeprecationWarning)
             warnings.filterwarnings("ignore", category=FutureWarning)
             with torch.no_grad():
-                torch.onnx.export(module, (example,), path, **kwargs)
+                torch.onnx.export(module, args, path, **kwargs)
         model = onnx.load(path)
+        if switchable:
+            pta_switch.localize_initializers(model)
+            onnx.save(model, path)
         onnx.checker.check_model(model)
         got = written_opset(model)
         if got != opset:
             raise ExportFailed("torch {} wrote ONNX opset {} instead of the requested {}; set "
                                "[export] onnx_opset = {}".format(torch.__version__, got, opset, got))
-        return {"exporter": "torchscript" if legacy else "dynamo", "opset": got,
-                "dtype": "float16" if precision == "fp16" else "float32"}
+        details = {"exporter": "torchscript" if legacy else "dynamo", "opset": got,
+                   "dtype": "float16" if precision == "fp16" else "float32"}
+        if switchable:
+            details["switchable"] = {"kind": "input", "input": pta_switch.CONFIG_INPUT,
+                                     "dtype": "int32", "configs": list(pta_switch.STANDARD_CONFIGS),
+                                     "any": True,
+                                     "if_nodes": sum(1 for n in model.graph.node if n.op_type == "If")}
+        return details

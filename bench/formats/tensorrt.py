@@ -26,6 +26,7 @@ class TensorRTFormat(DerivedFormat):
     name = "tensorrt"
     suffix = ".engine"
     precisions = ("fp32", "fp16")
+    switchable = True
     options = {"trt_workspace_mb": 256, "use_torch2trt": False}
     builds_on_target = True
     requires = "an NVIDIA GPU and the tensorrt package"
@@ -59,7 +60,13 @@ class TensorRTFormat(DerivedFormat):
         if not self.uses_torch2trt(options):
             raise ExportFailed("tensorrt engines are built from ONNX unless torch2trt is "
                                "installed and [export] use_torch2trt is set")
+        from bench.models import pta_switch
         from bench.runtimes.tensorrt_build import build_engine_torch2trt
+
+        if pta_switch.is_switchable(module):
+            raise ExportFailed("torch2trt traces one configuration, so it cannot build a "
+                               "switchable PTA engine; set [export] use_torch2trt = false to "
+                               "build it from the switchable ONNX file")
 
         build_engine_torch2trt(module, example, path, precision, options["trt_workspace_mb"])
         return {"builder": "torch2trt"}

@@ -57,6 +57,7 @@ class TFLiteFormat(DerivedFormat):
     name = "tflite"
     suffix = ".tflite"
     precisions = ("fp32", "fp16")
+    switchable = True
     requires = "bench[tflite]"
 
     def tool_versions(self):
@@ -73,11 +74,22 @@ class TFLiteFormat(DerivedFormat):
         if precision != "fp32":
             raise ExportFailed("tflite {} is derived from the fp32 file, not converted".format(
                 precision))
+        from bench.models import pta_switch
+
         with quiet_converter():
             import litert_torch
 
-            litert_torch.convert(module, (example,)).export(path)
-        return {"weights": "float32"}
+            if not pta_switch.is_switchable(module):
+                litert_torch.convert(module, (example,)).export(path)
+                return {"weights": "float32"}
+            # one signature per configuration, converted together: each weight stored once
+            signatures = pta_switch.signature_modules(module)
+            chain = litert_torch
+            for name, fixed in signatures:
+                chain = chain.signature(name, fixed, (example,))
+            chain.convert().export(path)
+        return {"weights": "float32", "switchable": {
+            "kind": "signature", "configs": [name for name, _ in signatures]}}
 
     def export_from(self, source_path, path, precision, options):
         with open(source_path, "rb") as fh:

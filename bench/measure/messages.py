@@ -104,10 +104,13 @@ class Candidate(Message):
     crash test hook). Inputs: what the artifact declares, dynamic dimensions filled from
     the job's batch and ``resolution`` (None: not an image model) or ``shapes`` ({input
     name: shape}, "" = the first input); ``strict``: a user's file, whose fixed sizes
-    refuse another resolution or batch (:mod:`bench.measure.inputs`)."""
+    refuse another resolution or batch (:mod:`bench.measure.inputs`). ``select``: what
+    runs inside an artifact holding several (a switchable PTA configuration,
+    :mod:`bench.runtimes.select`), ``switch_from`` the selection a switch is timed from."""
 
     FIELDS = (("key", REQUIRED), ("label", ""), ("artifact", REQUIRED), ("precision", "fp32"),
-              ("resolution", None), ("shapes", {}), ("strict", False), ("build", None))
+              ("resolution", None), ("shapes", {}), ("strict", False), ("build", None),
+              ("select", None), ("switch_from", None))
     NESTED = {"build": Build}
 
 

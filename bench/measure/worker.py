@@ -22,6 +22,9 @@ from bench.measure.inputs import describe as describe_inputs
 from bench.measure.inputs import make_arrays, resolve_inputs
 from bench.measure.protocol import calibrate_trial_size, default_clock, latency_pass, warm_up
 from bench.measure.rounds import Contender, rotation, run_rounds
+from bench.runtimes.select import apply_selection
+
+SWITCHES = 5  # switches timed per candidate (the median is the column)
 
 CRASH_HOOK_ENV = "BENCH_TEST_CRASH"  # test hook: SIGKILL self when a candidate's label contains it
 IDLE_SAMPLE_S = 0.25  # how long the cores are watched before a group
@@ -60,6 +63,23 @@ def build_on_device(candidate, result):
     result.notes = ("engine built on the device in {:.1f} s".format(seconds) if seconds is not None
                     else "engine cached on the device")
     return candidate.artifact
+
+
+def time_switch(session, own, other, clock, times=SWITCHES):
+    """Median ns from asking for ``own`` (coming from ``other``, both warm) to the end of
+    its first inference: what an application pays the moment it reconfigures the model."""
+    spans = []
+    for _ in range(times):
+        session.switch(other)
+        session.run()
+        session.sync()
+        st = clock()
+        session.switch(own)
+        session.run()
+        session.sync()
+        spans.append(clock() - st)
+    spans.sort()
+    return spans[len(spans) // 2]
 
 
 def _close(session, result):
@@ -106,6 +126,7 @@ class GroupMeasurement(object):
     def _open(self, artifact, candidate, result=None):
         st = self.clock()
         session = self.runtime.open(artifact, candidate.precision, self.job.device, self.threads)
+        session = apply_selection(session, candidate.select, self.job.runtime)
         load_ns = self.clock() - st
         try:
             resolved = resolve_inputs(session.inputs(), self.job.batch, candidate.resolution,
@@ -134,6 +155,9 @@ class GroupMeasurement(object):
             result.load_ms = load_ns / 1e6
             result.first_ns, result.warmup_ns = warm_up(session.run, session.sync, self.clock,
                                                         self.job.warmup)
+            if candidate.select and candidate.switch_from:
+                result.columns["switch_ms"] = time_switch(
+                    session, candidate.select, candidate.switch_from, self.clock) / 1e6
             size = self.job.trial_size or calibrate_trial_size(session.run, session.sync,
                                                                self.clock, self.job.min_trial_s)
             contender = Contender(candidate.key, session.run, session.sync, size, self.job.batch)

@@ -7,6 +7,7 @@ The selector is a plain attribute, changed at run time without touching weights;
 tracing turns it into a constant, so each configuration freezes to its own artifact.
 """
 
+import contextlib
 import random
 
 import torch
@@ -80,6 +81,8 @@ def validate_config(config, n_blocks=3):
 class PTAMobileNetV2(nn.Module):
     """MobileNetV2 (2 classes, 128x128 in the paper) whose 64/96/160 pairs are PTA blocks."""
 
+    switchable = False  # exported as one artifact for every configuration (pta_switch)
+
     def __init__(self, num_classes=2, width_mult=1.0, round_nearest=8, dropout=0.2):
         super().__init__()
         norm_layer = nn.BatchNorm2d
@@ -131,6 +134,19 @@ class PTAMobileNetV2(nn.Module):
         for block, mode in zip(self.pta_blocks, config):
             block.mode = mode
         return self
+
+    @contextlib.contextmanager
+    def calibrating(self):
+        """Batch-norm calibration of random weights runs every branch (Both), so that every
+        configuration -- frozen or in one switchable artifact -- is the same network, as a
+        trained PTA model is. (A branch left uncalibrated shrinks its activations into
+        denormal floats, which are slow on CPUs.)"""
+        own = self.config
+        self.set_config("B" * len(own))
+        try:
+            yield
+        finally:
+            self.set_config(own)
 
     def forward(self, x):
         x = self.features(x)
@@ -213,11 +229,21 @@ def load_checkpoint(model, path):
 
 @register_model("pta", family="mobilenet_v2_pta", positional="config", default_resolution=128,
                 params={"config": "HHH", "num_classes": 2, "width_mult": 1.0,
-                        "checkpoint": None},
+                        "checkpoint": None, "switchable": False},
                 summary="pta:LHH",
-                normalize=lambda kw: dict(kw, config=validate_config(kw["config"])))
-def build_pta(config="HHH", checkpoint=None, **kwargs):
+                normalize=lambda kw: dict(kw, config=validate_config(kw["config"])),
+                artifact_spec=lambda spec: _switch().artifact_spec(spec))
+def build_pta(config="HHH", checkpoint=None, switchable=False, **kwargs):
+    """``switchable``: exported as one artifact holding every configuration
+    (:mod:`bench.models.pta_switch`); the module itself is the same."""
     model = PTAMobileNetV2(**kwargs)
     if checkpoint is not None:
         load_checkpoint(model, str(checkpoint))
+    model.switchable = bool(switchable)
     return model.set_config(str(config))
+
+
+def _switch():
+    from bench.models import pta_switch
+
+    return pta_switch

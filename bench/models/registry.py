@@ -1,5 +1,7 @@
 """The model registry: name -> :class:`ModelEntry`, filled by :func:`register_model`."""
 
+import contextlib
+
 import torch
 
 from bench.errors import SpecError
@@ -56,13 +58,18 @@ class ModelEntry:
         """The resolution a model runs at when none is asked (None: not an image model)."""
         return self.default_resolution
 
+    def artifact_spec(self, spec):
+        """The spec that names ``spec``'s exported artifact (its cache key and folder): the
+        spec itself, unless several specs share one file (a switchable PTA artifact)."""
+        return spec if self._artifact_spec is None else self._artifact_spec(spec)
+
     def digest(self, spec):
         """What besides the spec shapes the model's content (a source file's hash), or None."""
         return None
 
     def __init__(self, name, family, build, params, positional=None, required=(),
                  default_resolution=224, weights=None, summary="", normalize=None,
-                 ranges=None):
+                 ranges=None, artifact_spec=None):
         self.name = name
         self.family = family
         self.build = build
@@ -73,6 +80,7 @@ class ModelEntry:
         self.weights = weights  # torchvision model name whose weight metadata applies
         self.summary = summary
         self.normalize = normalize  # kwargs -> kwargs: validates/canonicalises values
+        self._artifact_spec = artifact_spec  # spec -> the spec naming its exported artifact
         self.ranges = {k: (ranges or {}).get(k, KEY_RANGES.get(k)) for k, v in self.params.items()
                        if _numeric(v) or k in (ranges or {})}
         unchecked = sorted(k for k, r in self.ranges.items() if r is None)
@@ -194,12 +202,15 @@ def calibrate_batch_norm(module, seed=0, resolution=96, batches=2, batch_size=4)
         return module
     saved = [bn.momentum for bn in bns]
     gen = torch.Generator().manual_seed(seed + 1)
+    # a model whose forward skips some layers (a PTA configuration) says how to reach them all
+    reach = getattr(module, "calibrating", None)
+    scope = reach() if callable(reach) else contextlib.nullcontext()
     try:
         for bn in bns:
             bn.reset_running_stats()
             bn.momentum = None  # cumulative average over the calibration batches
         module.train()
-        with torch.no_grad():
+        with torch.no_grad(), scope:
             for _ in range(batches):
                 module(torch.randn(batch_size, 3, resolution, resolution, generator=gen))
     finally:

@@ -1,4 +1,5 @@
-"""Named model sets (``--set``/``--models``): ``pta``, ``zoo``, ``custom``, ``all``.
+"""Named model sets (``--set``/``--models``): ``pta``, ``pta-switchable``, ``fas``, ``zoo``,
+``custom``, ``all`` (``all``: the PTA, zoo and custom models).
 
 A set is a list of spec strings and the resolution its models run at by default.
 Users add their own under ``[sets]`` in ``bench.toml``.
@@ -9,6 +10,11 @@ from bench.registry import closest
 
 _PTA = ("mobilenet_v2:num_classes=2", "pta:HHH", "pta:LHH", "pta:HLH", "pta:HHL",
         "pta:LLL", "pta:BBB")
+
+# The same six configurations through one artifact that holds them all (pta_switch): one
+# ONNX file taking the configuration as an input, one TFLite file with a signature each.
+_PTA_SWITCHABLE = tuple("pta:{},switchable=true".format(c)
+                        for c in ("HHH", "LHH", "HLH", "HHL", "LLL", "BBB"))
 
 _ZOO = (
     "resnet18", "resnet34", "resnet50", "resnet101", "resnet152",
@@ -34,11 +40,12 @@ _FAS = ("feathernet_a", "feathernet_b", "cdcn", "cdcn_pp", "c_cdn", "dc_cdn")
 # name -> (specs, default resolution or None for each model's own)
 BUILTIN_SETS = {
     "pta": (_PTA, 128),
+    "pta-switchable": (_PTA_SWITCHABLE, 128),
+    "fas": (_FAS, None),
     "zoo": (_ZOO, None),
     "custom": (_CUSTOM, None),
     "all": (_PTA + _ZOO + _CUSTOM, None),
 }
-BUILTIN_SETS["fas"] = (_FAS, None)
 
 
 # name -> the model a set's relative times are against (SPEC §1.2: PTA vs No-PTA)

@@ -136,6 +136,16 @@ class OnnxRuntimeSession(Session):
             self._x.append(value)
         self._bind_outputs()
 
+    def set_input_value(self, name, array):
+        """Replace one input's value (a switchable graph's selector), the others kept."""
+        import onnxruntime as ort
+
+        spec = [i for i in self._inputs if i.name == name][0]
+        host = self._np.ascontiguousarray(array, dtype=_NUMPY_TYPES[spec.type])
+        value = ort.OrtValue.ortvalue_from_numpy(host, self._device, 0)
+        self._binding.bind_ortvalue_input(name, value)
+        self._x[self._inputs.index(spec)] = value
+
     def run(self):
         self._session.run_with_iobinding(self._binding)
 

@@ -181,6 +181,12 @@ class TensorRTSession(Session):
             self._bindings = [int(self._buffers[io.name].data_ptr()) for io in self._io]
         torch.cuda.synchronize()
 
+    def set_input_value(self, name, array):
+        """Replace one input's value in place (a switchable engine's selector)."""
+        buf = self._buffers[name]
+        buf.copy_(self._torch.from_numpy(array).to(buf.dtype))
+        self._torch.cuda.synchronize()
+
     def run(self):
         handle = self._stream.cuda_stream
         if self._tensor_api:

@@ -68,9 +68,41 @@ class TFLiteRuntime(Runtime):
         return TFLiteSession(interpreter, precision, threads)
 
 
+class _Subgraph(object):
+    """One signature's subgraph, driven through the interpreter's wrapper with the subgraph
+    index (what ``SignatureRunner.__call__`` does, minus the copy of every input on every
+    call), so a signature is timed like the primary graph: ``invoke`` only."""
+
+    def __init__(self, interpreter, key):
+        runner = interpreter.get_signature_runner(key)
+        self.index = runner._subgraph_index
+        self.wrapper = interpreter._interpreter
+        inputs = runner.get_input_details()
+        self.inputs = [inputs[name] for name in sorted(inputs, key=lambda n: inputs[n]["index"])]
+        outputs = runner.get_output_details()
+        self.output = outputs[sorted(outputs)[0]]
+        self.wrapper.AllocateTensors(self.index)
+
+    def resize(self, index, shape):
+        import numpy as np
+
+        self.wrapper.ResizeInputTensor(index, np.array(shape, dtype=np.int32), False, self.index)
+        self.wrapper.AllocateTensors(self.index)
+
+    def set_tensor(self, index, array):
+        self.wrapper.SetTensor(index, array, self.index)
+
+    def invoke(self):
+        self.wrapper.Invoke(self.index)
+
+    def get_tensor(self, index):
+        return self.wrapper.GetTensor(index, self.index)
+
+
 class TFLiteSession(Session):
     def __init__(self, interpreter, precision, threads):
         self._interpreter = interpreter
+        self._sub = None  # a _Subgraph once a signature is selected; None: the primary graph
         self._inputs = interpreter.get_input_details()
         self._output = interpreter.get_output_details()[0]
         self._threads = int(threads) if threads and threads > 0 else None
@@ -88,7 +120,42 @@ class TFLiteSession(Session):
                         "shape": [int(x) if int(x) > 0 else None for x in dims]})
         return out
 
+    def select_signature(self, key):
+        """Run signature ``key`` of a multi-signature file from now on (inputs: place again)."""
+        keys = sorted(self._interpreter.get_signature_list())
+        if key not in keys:
+            raise ValueError("the file has no signature {!r} (it has: {})".format(
+                key, ", ".join(keys) or "none"))
+        self._sub = _Subgraph(self._interpreter, key)
+        self._inputs = self._sub.inputs
+        self._output = self._sub.output
+
     def set_inputs(self, arrays):
+        if self._sub is not None:
+            return self._set_signature_inputs(arrays)
+        return self._set_primary_inputs(arrays)
+
+    def _set_signature_inputs(self, arrays):
+        import numpy as np
+
+        from bench.runtimes.base import BadInput
+
+        if len(arrays) != len(self._inputs):
+            raise ValueError("the signature takes {} inputs, {} given".format(len(self._inputs),
+                                                                              len(arrays)))
+        for d, array in zip(self._inputs, arrays):
+            if tuple(array.shape) != tuple(int(x) for x in d["shape"]):
+                signature = d.get("shape_signature")
+                if signature is None or len(signature) != array.ndim or any(
+                        int(s) > 0 and int(s) != a for s, a in zip(signature, array.shape)):
+                    raise BadInput("input shape {} does not fit the model's {} (input {!r})".format(
+                        "x".join(map(str, array.shape)), "x".join(str(int(x)) for x in d["shape"]),
+                        d["name"]))
+                self._sub.resize(d["index"], array.shape)
+        for d, array in zip(self._inputs, arrays):
+            self._sub.set_tensor(d["index"], np.ascontiguousarray(array, dtype=d["dtype"]))
+
+    def _set_primary_inputs(self, arrays):
         import numpy as np
 
         from bench.runtimes.base import BadInput
@@ -115,12 +182,16 @@ class TFLiteSession(Session):
             self._interpreter.set_tensor(d["index"], np.ascontiguousarray(array, dtype=d["dtype"]))
 
     def run(self):
-        self._interpreter.invoke()
+        if self._sub is not None:
+            self._sub.invoke()
+        else:
+            self._interpreter.invoke()
 
     def output(self):
         import numpy as np
 
-        return np.array(self._interpreter.get_tensor(self._output["index"]), dtype=np.float32)
+        source = self._sub if self._sub is not None else self._interpreter
+        return np.array(source.get_tensor(self._output["index"]), dtype=np.float32)
 
     def info(self):
         return {"runtime": "tflite", "device": "cpu", "threads": self._threads,
@@ -128,3 +199,4 @@ class TFLiteSession(Session):
 
     def close(self):
         self._interpreter = None
+        self._sub = None

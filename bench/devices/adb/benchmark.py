@@ -45,6 +45,9 @@ def benchmark_flags(job, candidate, cfg):
              "--min_secs=" + _g(min_secs), "--max_secs=" + _g(max(cfg.max_secs, min_secs))]
     if threads:
         flags.append("--num_threads={}".format(threads))
+    signature = (candidate.select or {}).get("signature")
+    if signature:  # one configuration of a switchable (multi-signature) file
+        flags.append("--signature_to_run_for=" + signature)
     named = [(n, d) for n, d in sorted((candidate.shapes or {}).items()) if n]
     if named:  # a user's file: feed exactly what the host resolved (dynamic dims filled)
         flags += ["--input_layer=" + ",".join(n for n, _ in named),
@@ -132,6 +135,18 @@ def tool_message(text, limit=240):
     return line if len(line) <= limit else line[:limit - 3] + "..."
 
 
+def ignored_signature(text, signature):
+    """The one-line error when a ``benchmark_model`` too old for ``--signature_to_run_for``
+    ignored it (it then runs the file's first signature: another configuration), else None."""
+    for line in text.splitlines():
+        if "Unconsumed cmdline flags" in line and "--signature_to_run_for" in line:
+            return ("this benchmark_model does not know --signature_to_run_for, so it ran the "
+                    "file's first signature instead of {}; push a newer build (benchmark_binary) "
+                    "or measure the frozen configuration (without switchable=true)".format(
+                        signature))
+    return None
+
+
 def classify_failure(status, text, binary, abi, delegate, parse_error=None):
     """(row status, one-line error) for an invocation that produced no timings.
 
@@ -140,6 +155,10 @@ def classify_failure(status, text, binary, abi, delegate, parse_error=None):
     """
     message = tool_message(text)
     lowered = text.lower()
+    if "signature not specified or incorrect" in lowered:
+        keys = re.findall(r"#> Signature key: (\S+)", text)
+        return "failed", ("benchmark_model found no such signature in the file (it has: {}); "
+                          "export it again with switchable=true".format(", ".join(keys) or "?"))
     if status == 127 or (binary in text and "not found" in lowered):
         return "failed", ("benchmark_model not found on the phone ({}); set benchmark_binary to "
                           "the local benchmark_model built for {} so bench pushes it".format(

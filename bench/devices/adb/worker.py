@@ -12,7 +12,7 @@ and battery temperature are read before the first round and after the last.
 
 import time
 
-from bench.devices.adb.benchmark import (benchmark_flags, classify_failure,
+from bench.devices.adb.benchmark import (benchmark_flags, classify_failure, ignored_signature,
                                          representative_columns, thermal_verdict, trial_of)
 from bench.devices.adb.errors import AdbDeviceLost, AdbError, AdbTimeout
 from bench.devices.adb.facts import mask_cpus, parse_load, read_thermal, thermal_columns
@@ -35,6 +35,7 @@ class PhoneContender(Contender):
 
     def __init__(self, worker, candidate, binary, argv, cpus, timeout, batch):
         super().__init__(candidate.key, batch=batch)
+        self.candidate = candidate
         self.worker = worker
         self.binary = binary
         self.argv = argv
@@ -53,6 +54,10 @@ class PhoneContender(Contender):
             status, message = classify_failure(res.status, res.text, self.binary,
                                                device.facts.abi, device.config.delegate, error)
             raise TrialFailed(status, message)
+        signature = (self.candidate.select or {}).get("signature")
+        ignored = ignored_signature(res.text, signature) if signature else None
+        if ignored:
+            raise TrialFailed("unsupported", ignored)
         self.runs.append(parsed)
         iters, ns = trial_of(parsed)
         background = parse_load(res.load[0], res.load[1], self.cpus) if res.load else None
