@@ -165,6 +165,9 @@ CASES = [
     ("run --device @nolab --out {dir}/c.csv", 2, "unknown device group 'nolab'"),
     ("run --device , --out {dir}/c.csv", 2, "no device named"),
     ("plot energy --from {existing}", 2, "energy_mj_per_inference"),
+    # -- evaluate --
+    ("evaluate --models pta:LLL --data {dir}/missing", 2, "no such folder"),
+    ("evaluate --models pta:LXZ --data {dir}", 2, "PTA configuration 'LXZ'"),
     # -- the lab --
     ("worker --lab http://x --devices local", 2, "expected redis://HOST:PORT/0"),
     ("worker --lab redis://127.0.0.1:1/0 --devices nano", 2, "unknown device 'nano'"),

@@ -245,6 +245,20 @@ def test_onnx_keeps_the_decisions_of_eager(work):
             eager[0]["apcer"], eager[0]["bpcer"], eager[0]["acer"])
 
 
+def test_a_switchable_artifact_keeps_each_configurations_quality(work):
+    """Two configurations through the one switchable ONNX file: each row's scores are its
+    own configuration's eager scores (a wrong selection would differ from them)."""
+    out = os.path.join(work["root"], "switchable.csv")
+    res = evaluate(work, "--models", "pta:LLL,switchable=true", "pta:HHL,switchable=true",
+                   "--data", work["faces"], "--checkpoint", work["ckpt"], "--format", "onnx",
+                   "-o", out)
+    assert res.returncode == 0, res.stderr
+    rows = read_csv(out)
+    assert [r["model"].split(",")[0] for r in rows] == ["pta:LLL", "pta:HHL"]
+    for row in rows:
+        assert row["decisions_differ"] == "0" and float(row["score_max_diff"]) < 1e-4, row
+
+
 def write_run_csv(path, rows):
     columns = ("device", "model", "format", "runtime", "precision", "resolution", "batch",
                "params_m", "throughput", "status")
@@ -284,6 +298,11 @@ def test_speed_join_matches_models_without_their_checkpoint(work):
     table = res.stdout[res.stdout.index("Quality and speed"):]
     assert "onnxruntime inf/s" in table and "torch inf/s" in table and "params_m" in table
     assert os.path.getsize(os.path.join(work["root"], "joined-speed.png")) > 10000
+    redrawn = os.path.join(work["root"], "redrawn.png")  # bench plot quality re-draws it
+    res = call(["plot", "quality", "--from", os.path.join(work["root"], "joined-speed.csv"),
+                "--out", redrawn])
+    assert res.returncode == 0, res.stderr
+    assert os.path.getsize(redrawn) > 10000
 
 
 # -- bad input: one line, exit 2 ---------------------------------------------------------

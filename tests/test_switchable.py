@@ -90,6 +90,19 @@ def test_onnx_weights_live_in_their_branches(switchable_cache):
     inside = [init for node in model.graph.node if node.op_type == "If"
               for attr in node.attribute for init in attr.g.initializer]
     assert len(inside) > 0  # localized: onnxruntime pre-packs them (see pta_switch)
+
+    def ifs(graph):
+        for node in graph.node:
+            if node.op_type == "If":
+                yield node
+                for attr in node.attribute:
+                    yield from ifs(attr.g)
+
+    for node in ifs(model.graph):  # onnx-tensorrt: the two branches' outputs differ in name
+        branches = {attr.name: attr.g for attr in node.attribute}
+        then_out = [o.name for o in branches["then_branch"].output]
+        else_out = [o.name for o in branches["else_branch"].output]
+        assert not set(then_out) & set(else_out), node.name
     # every weight is stored once: the file is no bigger than the frozen BBB graph, which
     # holds every branch too
     assert os.path.getsize(artifacts["onnx"].path) <= 1.05 * os.path.getsize(frozen["onnx"].path)

@@ -28,6 +28,8 @@ KINDS = {
     "energy": ("throughput vs energy per inference (bench run CSVs with power)",
                ("model", "throughput", "energy_mj_per_inference", "status"),
                ("throughput", "energy_mj_per_inference"), ("dynamic_energy_mj_per_inference",)),
+    "quality": ("ACER vs throughput (bench evaluate --speed: its OUT-speed.csv)",
+                ("model", "acer", "throughput", "series"), ("throughput",), ()),
     "bars": ("throughput per model and runtime (bench run CSVs)",
              ("model", "runtime", "throughput", "status"), ("throughput",), CI),
 }
@@ -45,7 +47,7 @@ def parse_size(text):
 
 
 @command("plot", help="draw a PNG from result CSVs: params, accuracy, sweep, fp16, estimate, "
-                              "energy, bars")
+                              "energy, quality, bars")
 class PlotCommand:
     @staticmethod
     def add_arguments(p):
@@ -125,6 +127,10 @@ def draw(kind, tables, out, kw):
         from bench.plots.tradeoffs import plot_energy
 
         return plot_energy(rows, out, **kw)
+    if kind == "quality":
+        from bench.plots.quality import plot_quality
+
+        return plot_quality(rows, out, **kw)
     if kind == "sweep":
         from bench.plots.sweep import plot_sweep
 

@@ -121,11 +121,11 @@ def eager_outputs(module, batches):
     return np.concatenate(outs)
 
 
-def run_artifact(path, format_name, precision, batch, batches, runtime=None):
+def run_artifact(path, format_name, precision, batch, batches, runtime=None, selection=None):
     """Open the artifact at ``path`` with ``runtime`` and return its outputs for every image.
 
-    THE one place an artifact is opened and run for quality (a switchable PTA artifact
-    would select its configuration here, after ``open``). ``runtime`` defaults to the
+    THE one place an artifact is opened and run for quality; ``selection`` picks the
+    configuration inside a switchable PTA artifact (:mod:`bench.runtimes.select`). ``runtime`` defaults to the
     format's reference runtime, on the device :mod:`bench.parity` uses (CPU; CUDA for
     formats built on their target), as its ``run_once`` does. ``batches(size)`` yields
     normalised float32 NCHW arrays of at most ``size`` images: an artifact with a fixed
@@ -136,10 +136,11 @@ def run_artifact(path, format_name, precision, batch, batches, runtime=None):
     from bench.formats import get_format
     from bench.parity import reference_runtime
     from bench.runtimes import get_runtime
+    from bench.runtimes.select import apply_selection
 
     name = runtime or reference_runtime(format_name)
     device = "cuda" if get_format(format_name).builds_on_target else "cpu"
-    session = get_runtime(name).open(path, precision, device, 0)
+    session = apply_selection(get_runtime(name).open(path, precision, device, 0), selection, name)
     try:
         declared = session.inputs()
         if declared:
@@ -207,8 +208,14 @@ def evaluate_request(request, folder, options):
         try:
             artifact = get_artifact(request, options.format, options.precision, 1,
                                     options.export_config, seed=options.seed, log=options.log)
+            selection = None
+            if request.spec.kwargs.get("switchable"):  # one configuration of the shared file
+                from bench.models.pta_switch import selection_for
+
+                selection = selection_for(artifact.manifest, request.spec.kwargs["config"])
             out = run_artifact(artifact.path, options.format, options.precision,
-                               artifact.manifest.get("batch", 1), batches, options.runtime)
+                               artifact.manifest.get("batch", 1), batches, options.runtime,
+                               selection)
         except ExportFailed as exc:
             row.update(status="failed", error=one_line(exc))
             return row

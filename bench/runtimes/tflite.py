@@ -103,6 +103,7 @@ class TFLiteSession(Session):
     def __init__(self, interpreter, precision, threads):
         self._interpreter = interpreter
         self._sub = None  # a _Subgraph once a signature is selected; None: the primary graph
+        self._subs = {}
         self._inputs = interpreter.get_input_details()
         self._output = interpreter.get_output_details()[0]
         self._threads = int(threads) if threads and threads > 0 else None
@@ -126,7 +127,9 @@ class TFLiteSession(Session):
         if key not in keys:
             raise ValueError("the file has no signature {!r} (it has: {})".format(
                 key, ", ".join(keys) or "none"))
-        self._sub = _Subgraph(self._interpreter, key)
+        if key not in self._subs:  # each signature's tensors are allocated once, as an app keeps
+            self._subs[key] = _Subgraph(self._interpreter, key)  # one runner per signature
+        self._sub = self._subs[key]
         self._inputs = self._sub.inputs
         self._output = self._sub.output
 
@@ -200,3 +203,4 @@ class TFLiteSession(Session):
     def close(self):
         self._interpreter = None
         self._sub = None
+        self._subs = {}
