@@ -30,6 +30,28 @@ def cli():
     return run_cli
 
 
+def call_main(argv):
+    """``bench.cli.main.main(argv)`` in this process, as the ``bench`` entry point runs it
+    -> CompletedProcess(argv, exit code, stdout, stderr). Faster than :func:`run_cli`."""
+    import io
+    import signal
+
+    from bench.cli.main import main
+
+    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(argv)
+            except SystemExit as exc:  # argparse's usage errors
+                code = exc.code
+    finally:
+        for s, handler in saved.items():
+            signal.signal(s, handler)
+    return subprocess.CompletedProcess(argv, code, out.getvalue(), err.getvalue())
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _own_device_locks(tmp_path_factory):
     """The suite's bench processes take their device leases (bench.leases) in a folder of

@@ -4,15 +4,11 @@ work starts. The commands run in this process (``bench.cli.main.main``), as the 
 entry point calls it, so the table stays fast; tests elsewhere run the same paths as
 separate processes."""
 
-import contextlib
-import io
 import os
-import signal
-import subprocess
 
 import pytest
 
-from conftest import assert_one_line_error
+from conftest import assert_one_line_error, call_main
 
 RUN_HEADER = ("timestamp,device,model,family,params_m,runtime,precision,resolution,batch,"
               "throughput,status,error,notes\n")
@@ -181,22 +177,7 @@ CASES = [
 ]
 
 
-def call(argv):
-    """``main(argv)`` as the ``bench`` entry point runs it -> (exit code, stdout, stderr)."""
-    from bench.cli.main import main
-
-    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                code = main(argv)
-            except SystemExit as exc:  # argparse's usage errors
-                code = exc.code
-    finally:
-        for s, handler in saved.items():
-            signal.signal(s, handler)
-    return subprocess.CompletedProcess(argv, code, out.getvalue(), err.getvalue())
+call = call_main  # bench's main() in this process (tests/conftest.py)
 
 
 @pytest.mark.parametrize("line, code, phrase", CASES, ids=[c[0] for c in CASES])

@@ -7,19 +7,15 @@ for live faces, the stripes of a screen replay's moire for attacks) and a checkp
 downloaded; one ONNX export in the whole file.
 """
 
-import contextlib
 import csv
-import io
 import os
-import signal
-import subprocess
 
 import numpy as np
 import pytest
 
 from bench.errors import BenchError
 from bench.quality.metrics import decide_live, live_score, quality
-from conftest import assert_one_line_error
+from conftest import assert_one_line_error, call_main
 
 RES = "32"
 
@@ -69,22 +65,7 @@ def work(tmp_path_factory):
     torch.set_num_threads(threads)
 
 
-def call(argv):
-    """``main(argv)`` as the ``bench`` entry point runs it -> CompletedProcess (text)."""
-    from bench.cli.main import main
-
-    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                code = main(argv)
-            except SystemExit as exc:
-                code = exc.code
-    finally:
-        for s, handler in saved.items():
-            signal.signal(s, handler)
-    return subprocess.CompletedProcess(argv, code, out.getvalue(), err.getvalue())
+call = call_main  # bench's main() in this process (tests/conftest.py)
 
 
 def evaluate(work, *args):

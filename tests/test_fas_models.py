@@ -6,10 +6,6 @@ batch-norm calibration ``build_model`` runs at 96x96 (CDCN at 96 costs seconds),
 at 32-64 pixels; parameter counts do not depend on the resolution.
 """
 
-import contextlib
-import io
-import signal
-import subprocess
 
 import pytest
 import torch
@@ -23,7 +19,7 @@ from bench.models.fas.cdc import CDConv2d, CrossCDConv2d, fold_cdc
 from bench.models.fas.cdcn import CDCN
 from bench.models.fas.feathernet import FeatherNet
 from bench.models.sets import get_set
-from conftest import assert_one_line_error
+from conftest import assert_one_line_error, call_main
 
 FAS = ("feathernet_a", "feathernet_b", "cdcn", "cdcn_pp", "c_cdn", "dc_cdn")
 CDC_MODELS = ("cdcn", "cdcn_pp", "c_cdn", "dc_cdn")
@@ -311,22 +307,7 @@ def test_the_fas_set():
     assert not set(FAS) & set(get_set("all")[0])
 
 
-def call(argv):
-    """``bench.cli.main.main(argv)`` in this process -> CompletedProcess(code, out, err)."""
-    from bench.cli.main import main
-
-    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                code = main(argv)
-            except SystemExit as exc:
-                code = exc.code
-    finally:
-        for s, handler in saved.items():
-            signal.signal(s, handler)
-    return subprocess.CompletedProcess(argv, code, out.getvalue(), err.getvalue())
+call = call_main  # bench's main() in this process (tests/conftest.py)
 
 
 def test_bench_models_lists_the_fas_set_with_parameters(monkeypatch):

@@ -68,6 +68,22 @@ class TFLiteRuntime(Runtime):
         return TFLiteSession(interpreter, precision, threads)
 
 
+def needs_resize(detail, array):
+    """Whether input ``detail`` must be resized to take ``array``; :class:`BadInput` when
+    its fixed dimensions refuse that shape."""
+    from bench.runtimes.base import BadInput
+
+    if tuple(array.shape) == tuple(int(x) for x in detail["shape"]):
+        return False
+    signature = detail.get("shape_signature")
+    if signature is None or len(signature) != array.ndim or any(
+            int(s) > 0 and int(s) != a for s, a in zip(signature, array.shape)):
+        raise BadInput("input shape {} does not fit the model's {} (input {!r})".format(
+            "x".join(map(str, array.shape)), "x".join(str(int(x)) for x in detail["shape"]),
+            detail["name"]))
+    return True
+
+
 class _Subgraph(object):
     """One signature's subgraph, driven through the interpreter's wrapper with the subgraph
     index (what ``SignatureRunner.__call__`` does, minus the copy of every input on every
@@ -141,19 +157,11 @@ class TFLiteSession(Session):
     def _set_signature_inputs(self, arrays):
         import numpy as np
 
-        from bench.runtimes.base import BadInput
-
         if len(arrays) != len(self._inputs):
             raise ValueError("the signature takes {} inputs, {} given".format(len(self._inputs),
                                                                               len(arrays)))
         for d, array in zip(self._inputs, arrays):
-            if tuple(array.shape) != tuple(int(x) for x in d["shape"]):
-                signature = d.get("shape_signature")
-                if signature is None or len(signature) != array.ndim or any(
-                        int(s) > 0 and int(s) != a for s, a in zip(signature, array.shape)):
-                    raise BadInput("input shape {} does not fit the model's {} (input {!r})".format(
-                        "x".join(map(str, array.shape)), "x".join(str(int(x)) for x in d["shape"]),
-                        d["name"]))
+            if needs_resize(d, array):
                 self._sub.resize(d["index"], array.shape)
         for d, array in zip(self._inputs, arrays):
             self._sub.set_tensor(d["index"], np.ascontiguousarray(array, dtype=d["dtype"]))
@@ -161,20 +169,12 @@ class TFLiteSession(Session):
     def _set_primary_inputs(self, arrays):
         import numpy as np
 
-        from bench.runtimes.base import BadInput
-
         if len(arrays) != len(self._inputs):
             raise ValueError("the model takes {} inputs, {} given".format(len(self._inputs),
                                                                           len(arrays)))
         resized = False
         for d, array in zip(self._inputs, arrays):
-            if tuple(array.shape) != tuple(int(x) for x in d["shape"]):
-                signature = d.get("shape_signature")
-                if signature is None or len(signature) != array.ndim or any(
-                        int(s) > 0 and int(s) != a for s, a in zip(signature, array.shape)):
-                    raise BadInput("input shape {} does not fit the model's {} (input {!r})".format(
-                        "x".join(map(str, array.shape)), "x".join(str(int(x)) for x in d["shape"]),
-                        d["name"]))
+            if needs_resize(d, array):
                 self._interpreter.resize_tensor_input(d["index"], list(array.shape))
                 resized = True
         if resized:
