@@ -164,6 +164,11 @@ CASES = [
     # -- evaluate --
     ("evaluate --models pta:LLL --data {dir}/missing", 2, "no such folder"),
     ("evaluate --models pta:LXZ --data {dir}", 2, "PTA configuration 'LXZ'"),
+    # -- report --
+    ("report /nonexistent.csv", 2, "CSV /nonexistent.csv not found"),
+    ("report {empty}", 2, "{empty} is empty"),
+    ("report {nocol}", 2, "is none of the CSVs bench writes"),
+    ("report {existing} -o {dir}/missing/r.html", 2, "no directory {dir}/missing"),
     # -- the lab --
     ("worker --lab http://x --devices local", 2, "expected redis://HOST:PORT/0"),
     ("worker --lab redis://127.0.0.1:1/0 --devices nano", 2, "unknown device 'nano'"),
