@@ -169,6 +169,13 @@ CASES = [
     ("report {empty}", 2, "{empty} is empty"),
     ("report {nocol}", 2, "is none of the CSVs bench writes"),
     ("report {existing} -o {dir}/missing/r.html", 2, "no directory {dir}/missing"),
+    # -- diff --
+    ("diff /nonexistent.csv {existing}", 2, "results CSV /nonexistent.csv not found"),
+    ("diff {existing} {empty}", 2, "{empty} is empty"),
+    ("diff {binary} {existing}", 2, "is a binary file, not a CSV file"),
+    ("diff {existing} {nocol}", 2, "have different columns"),
+    ("diff {existing} {existing}", 2, "not a bench run CSV: it lacks format, trial_throughputs"),
+    ("diff {existing} {existing} --fail-slower 100", 2, "--fail-slower: 100.0 is out of range"),
     # -- the lab --
     ("worker --lab http://x --devices local", 2, "expected redis://HOST:PORT/0"),
     ("worker --lab redis://127.0.0.1:1/0 --devices nano", 2, "unknown device 'nano'"),
