@@ -164,6 +164,13 @@ CASES = [
     # -- evaluate --
     ("evaluate --models pta:LLL --data {dir}/missing", 2, "no such folder"),
     ("evaluate --models pta:LXZ --data {dir}", 2, "PTA configuration 'LXZ'"),
+    # -- profile --
+    ("profile --models mobilenet_v2 --runtime onnxrt --out {dir}/p.csv", 2,
+     "unknown runtime 'onnxrt' (did you mean: onnxruntime?)"),
+    ("profile --models nosuchnet --runtime onnxruntime --out {dir}/p.csv", 2,
+     "unknown model 'nosuchnet'"),
+    ("profile --models mobilenet_v2 --runtime onnxruntime --runs 0 --out {dir}/p.csv", 2,
+     "--runs: 0 is out of range"),
     # -- report --
     ("report /nonexistent.csv", 2, "CSV /nonexistent.csv not found"),
     ("report {empty}", 2, "{empty} is empty"),

@@ -18,7 +18,8 @@ COMMAND_MODULES = ("bench.cli.cmd_models", "bench.cli.cmd_run", "bench.cli.cmd_e
                    "bench.cli.cmd_doctor", "bench.cli.cmd_sweep", "bench.cli.cmd_compare",
                    "bench.cli.cmd_estimate", "bench.cli.cmd_plot", "bench.cli.cmd_sustained",
                    "bench.cli.cmd_worker",
-                   "bench.cli.cmd_evaluate", "bench.cli.cmd_report", "bench.cli.cmd_diff")
+                   "bench.cli.cmd_evaluate", "bench.cli.cmd_report", "bench.cli.cmd_diff",
+                   "bench.cli.cmd_profile")
 
 
 class _Parser(argparse.ArgumentParser):
