@@ -21,6 +21,7 @@ COLUMNS = (
     "rounds", "threads", "cpu_affinity", "throughput", "throughput_ci_low",
     "throughput_ci_high", "throughput_min", "throughput_max", "cv", "unstable",
     "baseline", "relative_time", "relative_time_ci_low", "relative_time_ci_high",
+    "trial_relative_times",
     "background_cpu_pct", "trials_dropped",
     "latency_ms_mean", "latency_ms_std", "latency_ms_p50", "latency_ms_p90", "latency_ms_p95",
     "latency_ms_p99", "first_inference_ms", "switch_ms", "load_ms", "memory_mb", "artifact_mb",

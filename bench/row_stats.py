@@ -70,14 +70,16 @@ def statistic_columns(result, batch, target_ci, stop=""):
 
 
 def relative_columns(result, base, batch):
-    """relative_time = T(baseline) / T(model) per round, paired; median and 95 % interval.
-    Empty when the two share no round."""
+    """relative_time = T(baseline) / T(model) per round, paired; median and 95 % interval,
+    and the per-round ratios themselves in round order (``trial_relative_times``: what
+    ``bench diff`` compares between runs, free of the machine's drift from one run to the
+    next). Empty when the two share no round."""
     base_by_round = dict(zip(base.trial_round, trial_throughputs(base, batch)))
     ratios = [base_by_round[r] / t for r, t in zip(result.trial_round, trial_throughputs(result, batch))
               if r in base_by_round and t > 0]
     if not ratios:
         return {}
-    cols = {"relative_time": median(ratios)}
+    cols = {"relative_time": median(ratios), "trial_relative_times": ratios}
     ci = median_ci(ratios)
     if ci is not None:
         cols["relative_time_ci_low"], cols["relative_time_ci_high"] = ci

@@ -1,6 +1,8 @@
 """`bench diff OLD.csv NEW.csv`: the statistics on trials drawn from known distributions
 (seeded), the verdicts, the CI gate's exit codes, the device/host/version warnings, keys on
-one side only or not ok, each bad input as one line; and one diff of two real tiny runs."""
+one side only or not ok, each bad input as one line; the paired basis (ratios to the
+baseline measured in the same rounds) against a machine that drifted between the runs, and
+--absolute; and one diff of two real tiny runs with a baseline."""
 
 import csv
 import math
@@ -49,6 +51,35 @@ def call(*argv):
 
 def table_line(stdout, model):
     return next(line for line in stdout.splitlines() if line.startswith(model + " "))
+
+
+BASE = "mobilenet_v2:num_classes=2"
+
+
+def paired_run(seed, speeds, drift=1.0, n=10):
+    """The rows of one run with a baseline: the baseline and every model measured in the
+    same ``n`` rounds; each round's machine speed varies (seeded) and hits every model alike,
+    and every throughput is scaled by ``drift`` (a machine slower in this run); ``speeds``:
+    model -> its throughput relative to the baseline's."""
+    rng = np.random.default_rng(seed)
+    machine = drift * rng.normal(1.0, 0.02, n)
+    base = 200.0 * machine * rng.normal(1.0, 0.01, n)
+    rows = [row(BASE, list(base), baseline=BASE, trial_relative_times=[1.0] * n)]
+    for model, speed in speeds.items():
+        tps = base * speed * rng.normal(1.0, 0.01, n)
+        rows.append(row(model, list(tps), baseline=BASE, trial_relative_times=list(base / tps)))
+    return rows
+
+
+SPEEDS = {"pta:LLL": 1.25, "pta:HHH": 1.0, "pta:BBB": 0.8}
+
+
+def diff_rows(*argv):
+    """``bench diff ARGV --out d.csv --no-plot`` -> (result, {model: output row})."""
+    out = os.path.join(os.path.dirname(str(argv[0])), "d.csv")
+    res = call("diff", *argv, "--out", out, "--no-plot")
+    with open(out) as fh:
+        return res, {r["model"]: r for r in csv.DictReader(fh)}
 
 
 # -- the statistics -----------------------------------------------------------------------
@@ -139,6 +170,11 @@ def test_diff_prints_verdicts_lists_and_summary(pair, tmp_path):
         rows["pta:LLL"]["change_ci_high_pct"])
     assert low <= -10 <= high and float(rows["pta:LLL"]["p_value"]) < 0.001
     assert rows["pta:BBB"]["status_new"] == "failed"
+    # no baseline in either file: every key on its raw throughput, no paired note
+    assert [rows[m]["basis"] for m in ("pta:LLL", "pta:HHH", "pta:BBB")] == [
+        "throughput", "throughput", ""]
+    assert "paired:" not in res.stdout and table_line(res.stdout, "pta:LLL").split()[-2] == \
+        "throughput"
     assert (tmp_path / "d.png").stat().st_size > 1000
     assert "every compared key" not in res.stdout
 
@@ -236,6 +272,97 @@ def test_several_devices_per_file_are_matched_with_the_device(tmp_path):
     assert "1 unchanged" in res.stdout and "1 only in NEW" in res.stdout
 
 
+# -- paired basis: ratios to the baseline measured alongside ------------------------------
+
+@pytest.fixture
+def drifted(tmp_path):
+    """OLD and NEW of the same build: NEW's machine 10 % slower on every key, the baseline
+    included; the models' ratios to the baseline unchanged."""
+    return (write(tmp_path / "old.csv", paired_run(1, SPEEDS)),
+            write(tmp_path / "new.csv", paired_run(2, SPEEDS, drift=0.9)))
+
+
+def test_drift_of_the_machine_cancels_on_the_paired_basis_and_shows_with_absolute(drifted):
+    old, new = drifted
+    res, rows = diff_rows(old, new)
+    assert res.returncode == 0 and res.stderr == "", res.stderr
+    for model in SPEEDS:
+        assert (rows[model]["basis"], rows[model]["verdict"]) == ("paired", "unchanged"), model
+        assert abs(float(rows[model]["change_pct"])) < 2 and rows[model]["trials_old"] == "10"
+        assert table_line(res.stdout, model).split()[-2:] == ["paired", "unchanged"]
+    base = rows[BASE]  # the baseline against itself is meaningless: its throughput
+    assert (base["basis"], base["verdict"]) == ("throughput", "slower")
+    assert base["notes"] == "the baseline: compared on throughput (its paired ratios are 1 by " \
+                            "definition)"
+    assert table_line(res.stdout, BASE).split()[-2:] == ["throughput", "slower"]
+    assert "paired = the model's throughput relative to its baseline's in the same rounds" \
+        in res.stdout
+    assert "paired: a change that hits every model alike (a runtime upgrade, another machine) " \
+           "cancels in it and shows only on throughput" in res.stdout
+    assert "with --absolute for \"did the whole stack change\"" in res.stdout
+    assert "the baseline moved on throughput between the runs ({} onnx onnxruntime fp32 128 b1 " \
+           "-".format(BASE) in res.stdout
+    assert "0 faster, 1 slower, 3 unchanged" in res.stdout
+    assert "every compared key" not in res.stdout
+
+    res, rows = diff_rows(old, new, "--absolute")
+    assert res.returncode == 0
+    for model in (BASE,) + tuple(SPEEDS):
+        assert (rows[model]["basis"], rows[model]["verdict"]) == ("throughput", "slower"), model
+        assert float(rows[model]["change_ci_low_pct"]) <= -10 <= float(
+            rows[model]["change_ci_high_pct"]) < 0
+    assert rows["pta:LLL"]["notes"] == ""
+    assert "0 faster, 4 slower" in res.stdout and "every compared key is slower" in res.stdout
+    assert "paired:" not in res.stdout and "raw per-trial throughputs (--absolute)" in res.stdout
+
+
+def test_a_model_slower_against_its_baseline_is_slower_paired_and_fails_the_gate(drifted,
+                                                                                 tmp_path):
+    old, same = drifted
+    new = write(tmp_path / "worse.csv",
+                paired_run(2, dict(SPEEDS, **{"pta:LLL": 1.25 * 0.9}), drift=0.9))
+    res, rows = diff_rows(old, new)
+    r = rows["pta:LLL"]
+    assert (r["basis"], r["verdict"]) == ("paired", "slower"), r
+    assert float(r["change_ci_low_pct"]) <= -10 <= float(r["change_ci_high_pct"]) < -5
+    assert [rows[m]["verdict"] for m in ("pta:HHH", "pta:BBB")] == ["unchanged", "unchanged"]
+    # the gate judges the paired keys; the baseline's own (drifted) throughput is not gated
+    res = call("diff", old, new, "--fail-slower", "5")
+    assert res.returncode == 1, res.stdout
+    assert res.stdout.splitlines()[-1] == ("gate: FAIL: 1 key slower by more than 5 % (95 % "
+                                           "interval entirely below -5 %): pta:LLL onnx "
+                                           "onnxruntime fp32 128 b1")
+    assert res.stdout.splitlines()[-2].startswith(
+        "gate: not judged: {} onnx onnxruntime fp32 128 b1 (the baseline".format(BASE))
+    # the same build on a machine 10 % slower: the paired gate passes, --absolute fails
+    res = call("diff", old, same, "--fail-slower", "5")
+    assert res.returncode == 0 and res.stdout.splitlines()[-1].startswith("gate: pass"), \
+        res.stdout
+    res = call("diff", old, same, "--fail-slower", "5", "--absolute")
+    assert res.returncode == 1 and "gate: FAIL: 4 keys slower by more than 5 %" in res.stdout
+    assert "not judged" not in res.stdout
+
+
+def test_keys_without_a_common_baseline_or_ratios_are_compared_on_throughput(tmp_path):
+    old_rows, new_rows = paired_run(1, SPEEDS), paired_run(2, SPEEDS)
+    new_rows[1]["baseline"] = "pta:HHH"  # LLL: another baseline in NEW
+    new_rows[2]["trial_relative_times"] = None  # HHH: NEW has no ratios
+    new_rows[3]["trial_relative_times"] = [1.25, 1.25]  # BBB: two paired rounds in NEW
+    res, rows = diff_rows(write(tmp_path / "o.csv", old_rows), write(tmp_path / "n.csv",
+                                                                     new_rows))
+    assert res.returncode == 0, res.stderr
+    assert {m: r["basis"] for m, r in rows.items()} == dict.fromkeys(rows, "throughput")
+    assert rows["pta:LLL"]["notes"] == "baseline differs ({} in OLD, pta:HHH in NEW): compared " \
+                                       "on throughput".format(BASE)
+    assert rows["pta:HHH"]["notes"] == "0 paired rounds against the baseline in NEW: compared " \
+                                       "on throughput"
+    assert rows["pta:BBB"]["notes"] == "2 paired rounds against the baseline in NEW: compared " \
+                                       "on throughput"
+    assert rows["pta:BBB"]["trials_new"] == "10"  # the raw trials
+    assert "paired:" not in res.stdout and "not judged" not in call(
+        "diff", tmp_path / "o.csv", tmp_path / "n.csv", "--fail-slower", "50").stdout
+
+
 @pytest.fixture
 def bad(tmp_path):
     d = tmp_path
@@ -255,6 +382,10 @@ def bad(tmp_path):
         fh.write(b"\x89PNG\r\n\x1a\n\x00\x00garbage")
     f["trials"] = write(d / "trials.csv", [row("pta:LLL", trials(1, 300.0),
                                                trial_throughputs="300;abc;301")])
+    f["paired"] = write(d / "paired.csv", [row("pta:LLL", trials(1, 300.0), baseline=BASE,
+                                               trial_relative_times=[0.8] * 10)])
+    f["ratios"] = write(d / "ratios.csv", [row("pta:LLL", trials(1, 300.0), baseline=BASE,
+                                               trial_relative_times="0.8;0.8;-1")])
     return f
 
 
@@ -273,6 +404,8 @@ def bad(tmp_path):
                        "batch): e.g. pta:LLL onnx onnxruntime fp32 128 b1 in {run}, "
                        "resnet18 onnx onnxruntime fp32 128 b1 in {other}"]),
     ("{run} {trials}", ["{trials} line 2: trial_throughputs '300;abc;301' is not a"]),
+    ("{paired} {ratios}", ["{ratios} line 2: trial_relative_times '0.8;0.8;-1' is not a "
+                           "';'-separated list of numbers > 0 ('-1')"]),
     ("{run} {run} --fail-slower 100", ["--fail-slower: 100.0 is out of range: must be >= 0 "
                                        "and < 100"]),
     ("{run} {run} --fail-slower -1", ["--fail-slower: -1.0 is out of range"]),
@@ -291,23 +424,32 @@ def test_bad_input_is_one_line_exit_2(bad, args, phrases):
 def test_diff_of_two_real_tiny_runs(cli, tmp_path):
     cfg = tmp_path / "bench.toml"
     cfg.write_text('[export]\ndir = "{}"\n'.format(tmp_path / "cache"))
+    small, large = "mobilenet_v2:width_mult=0.25", "mobilenet_v2:width_mult=0.5"
     outs = []
     for name in ("A.csv", "B.csv"):
         out = tmp_path / name
-        res = cli("run", "--config", str(cfg), "--models", "mobilenet_v2:width_mult=0.25",
+        res = cli("run", "--config", str(cfg), "--models", small, large, "--baseline", small,
                   "--runtimes", "onnxruntime", "--resolution", "32", "--repeats", "8",
                   "--trials", "5", "--no-plot", "--out", str(out))
         assert res.returncode == 0, res.stderr
+        with open(out) as fh:
+            ratios = [r["trial_relative_times"].split(";") for r in csv.DictReader(fh)]
+        assert [len(r) for r in ratios] == [8, 8] and set(ratios[0]) == {"1"}
         outs.append(str(out))
     res = cli("diff", *outs, "--fail-slower", "90", "--out", str(tmp_path / "d.csv"), "--no-plot")
     assert res.returncode == 0, res.stdout + res.stderr
-    line = table_line(res.stdout, "mobilenet_v2:width_mult=0.25").split()
-    assert line[-1] in ("faster", "slower", "unchanged"), res.stdout
-    assert line.count("x8") == 2  # old and new: 8 trials a side
+    for model, basis in ((small, "throughput"), (large, "paired")):
+        line = table_line(res.stdout, model).split()
+        assert line[-1] in ("faster", "slower", "unchanged"), res.stdout
+        assert line[-2] == basis, res.stdout
+        assert line.count("x8") == 2  # old and new: 8 trials (paired rounds) a side
     with open(tmp_path / "d.csv") as fh:
-        r = next(csv.DictReader(fh))
-    assert r["trials_old"] == r["trials_new"] == "8"
-    assert math.isfinite(float(r["change_ci_low_pct"])) and math.isfinite(
-        float(r["change_ci_high_pct"]))
+        rows = {r["model"]: r for r in csv.DictReader(fh)}
+    assert [rows[m]["basis"] for m in (small, large)] == ["throughput", "paired"]
+    for r in rows.values():
+        assert r["trials_old"] == r["trials_new"] == "8"
+        assert math.isfinite(float(r["change_ci_low_pct"])) and math.isfinite(
+            float(r["change_ci_high_pct"]))
+    assert "gate: not judged: {} onnx onnxruntime".format(small) in res.stdout
     assert "gate: pass" in res.stdout
     assert not os.path.exists(tmp_path / "d.png")

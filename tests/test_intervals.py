@@ -68,7 +68,11 @@ def test_relative_time_pairs_trials_of_the_same_round():
     assert cols["relative_time"] == pytest.approx(1.25)
     assert cols["relative_time_ci_low"] == pytest.approx(1.25)
     assert cols["relative_time_ci_high"] == pytest.approx(1.25)
+    assert cols["trial_relative_times"] == pytest.approx([1.25] * 7)  # every round, in order
     # rounds the baseline lacks are not paired; unpaired medians would say 80/90 != 1.25
     partial = result([80, 40, 80], rounds=[0, 1, 9])
-    assert relative_columns(partial, base, 1) == {"relative_time": pytest.approx(1.25)}
+    assert relative_columns(partial, base, 1) == {
+        "relative_time": pytest.approx(1.25), "trial_relative_times": pytest.approx([1.25] * 2)}
+    drift = relative_columns(result([90, 50, 100], rounds=[2, 0, 1]), base, 1)
+    assert drift["trial_relative_times"] == pytest.approx([100 / 90, 100 / 50, 50 / 100])
     assert relative_columns(result([80], rounds=[42]), base, 1) == {}

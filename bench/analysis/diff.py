@@ -2,7 +2,22 @@
 
 Rows are matched by their key (model, format, runtime, precision, resolution, batch; the
 device too when a file holds several devices). For every key that is ``ok`` on both
-sides the raw per-trial throughputs (``trial_throughputs``) of OLD and NEW are compared:
+sides one list of values per side is compared, the key's *basis*:
+
+- ``paired`` (the default where it can be): both rows name the same ``baseline`` (not the
+  row's own model) and carry its per-round ratios ``trial_relative_times`` = T(baseline) /
+  T(model), each from a round in which the baseline and the model were measured
+  interleaved. The values compared are their inverses, T(model) / T(baseline): the model's
+  throughput relative to the baseline measured alongside. Whatever the machine did between
+  (or during) the runs (other load, the cores the worker got, clocks) slows the baseline
+  and the model alike within a round and cancels in the ratio; so, alike, does a change
+  that hits every model (a runtime upgrade): that shows on the throughput basis only.
+- ``throughput``: the raw per-trial throughputs (``trial_throughputs``): for a key without
+  a baseline, with another baseline on each side, without ratios, for the baseline's own
+  row (its ratios are 1 by definition; it tells how the machine and the shared stack
+  moved), and for every key with ``absolute=True`` (``--absolute``).
+
+On either basis:
 
 - ``change``: the Hodges-Lehmann estimate of NEW/OLD - 1, i.e. the median of the ratios
   new_j / old_i over every pair of an OLD trial and a NEW trial, minus 1;
@@ -11,6 +26,9 @@ sides the raw per-trial throughputs (``trial_throughputs``) of OLD and NEW are c
   ``alpha`` (the Moses / Hodges-Lehmann interval, found by inverting scipy's own test:
   95 % by default, 1 - alpha in general);
 - ``p``: that test of NEW against OLD, two-sided.
+
+``change`` < 0 means the model got slower on either basis (its throughput, or its
+throughput relative to the baseline's, fell).
 
 Why Hodges-Lehmann rather than a bootstrap of the ratio of medians: its interval is the
 set of changes the very test behind the verdict accepts, so "p < alpha" and "the interval
@@ -25,10 +43,14 @@ Verdict: ``faster`` / ``slower`` when p < alpha and the interval lies above / be
 trial counts cannot give p < alpha at all (3 against 3 at alpha 0.05: the interval is
 unbounded). The interval covers trial-to-trial noise within each run, not drift from one
 run to the next (other load, the cores ``cpu_affinity = "auto"`` picked, memory placement,
-clocks): two runs of one build on this project's shared 2-core machine came out 6-12 %
-apart on every key with p < 0.0001. So a CI gate (:func:`gate_failures`) fails only when
-the whole interval is beyond its threshold, and the threshold should be set above what an
-A/A diff (two runs of the same build) shows on the gating machine. Warnings name what
+clocks) on the throughput basis: two runs of one build on this project's shared 2-core
+machine came out 6-12 % apart on every key with p < 0.0001 there. The paired basis is the
+cure: it cancels that drift. A CI gate (:func:`gate_failures`) fails only when the whole
+interval is beyond its threshold; by default it does not judge the baseline's own row
+when other keys were compared paired (that row is the machine's drift: ``--absolute``
+gates "did the whole stack change", the default "did this model change"), and the
+threshold should be set above what an A/A diff (two runs of the same build) shows on the
+gating machine. Warnings name what
 differs between the files (machine, settings, runtime versions, threads and cores,
 background load) and a line says when every key moved the same way.
 
@@ -46,6 +68,7 @@ REQUIRED = ("device",) + KEY + ("status", "throughput", "trial_throughputs")
 NUMBERS = ("throughput",)
 MIN_TRIALS = 3
 WHAT = "results CSV"
+RATIOS = "trial_relative_times"  # per-round T(baseline) / T(model): the paired basis
 
 # The machine a file was measured on, and its settings: any of these differing is a warning.
 MACHINE_COLUMNS = ("device", "device_kind", "host", "cpu_model", "logical_cores", "gpu_name",
@@ -69,8 +92,8 @@ LOAD_WARN_PCT = 10.0
 VERDICTS = ("faster", "slower", "unchanged", "unknown", "only_old", "only_new", "not_ok")
 OUT_COLUMNS = ("model", "format", "runtime", "precision", "resolution", "batch", "device_old",
                "device_new", "throughput_old", "throughput_new", "trials_old", "trials_new",
-               "change_pct", "change_ci_low_pct", "change_ci_high_pct", "p_value", "verdict",
-               "status_old", "status_new", "notes")
+               "basis", "change_pct", "change_ci_low_pct", "change_ci_high_pct", "p_value",
+               "verdict", "status_old", "status_new", "notes")
 
 # Columns that tell which command wrote a CSV (for the different-schemas message).
 _KINDS = (("patches_per_s", "bench sweep-resolution CSV"),
@@ -133,10 +156,11 @@ def _check_same_schema(old, new):
                          old.path, new.path, kinds, "; ".join(parts)))
 
 
-def trials_of(table, i):
-    """The raw per-trial throughputs of ``table.rows[i]`` (a list, maybe empty); a cell that
-    is not a ``;``-separated list of numbers > 0 is a one-line BenchError naming the line."""
-    text = table.rows[i].get("trial_throughputs", "")
+def trials_of(table, i, column="trial_throughputs"):
+    """The raw per-trial throughputs of ``table.rows[i]`` (or another ``;``-separated list
+    column: ``trial_relative_times``) as a list, maybe empty; a cell that is not a
+    ``;``-separated list of numbers > 0 is a one-line BenchError naming the line."""
+    text = table.rows[i].get(column, "")
     if not text:
         return []
     out = []
@@ -144,8 +168,8 @@ def trials_of(table, i):
         x = optional_float(part.strip())
         if x is None or x <= 0:
             shown = text if len(text) <= 40 else text[:37] + "..."
-            raise BenchError("{}: trial_throughputs {!r} is not a ';'-separated list of "
-                             "numbers > 0 ({!r})".format(table.where(i), shown, part))
+            raise BenchError("{}: {} {!r} is not a ';'-separated list of numbers > 0 "
+                             "({!r})".format(table.where(i), column, shown, part))
         out.append(x)
     return out
 
@@ -284,12 +308,13 @@ def _show_values(vals):
 class Diff:
     """The comparison of two tables: ``entries`` (one dict per key of either file, in the
     OLD file's order then NEW's, with :data:`OUT_COLUMNS` plus ``why``), ``warnings`` (one
-    line each), ``matched_without_device`` and ``device_note``."""
+    line each), ``matched_without_device`` and ``device_note``. ``absolute``: compare every
+    key on its raw throughput (else paired against its baseline where both rows allow)."""
 
-    def __init__(self, old, new, alpha=0.05):
+    def __init__(self, old, new, alpha=0.05, absolute=False):
         if not 0 < alpha < 1:
             raise BenchError("--alpha: {!r} is out of range: must be > 0 and < 1".format(alpha))
-        self.old, self.new, self.alpha = old, new, alpha
+        self.old, self.new, self.alpha, self.absolute = old, new, alpha, absolute
         old_devs, new_devs = devices(old), devices(new)
         self.matched_without_device = len(old_devs) == 1 and len(new_devs) == 1
         self.device_note = ""
@@ -391,8 +416,9 @@ class Diff:
                  status_old=o_row.get("status", "") if o_row else "",
                  status_new=n_row.get("status", "") if n_row else "",
                  throughput_old=None, throughput_new=None, trials_old=None, trials_new=None,
-                 change_pct=None, change_ci_low_pct=None, change_ci_high_pct=None,
-                 p_value=None, why="", _rows=(o_row, n_row), _label=_label(key))
+                 basis=None, change_pct=None, change_ci_low_pct=None, change_ci_high_pct=None,
+                 p_value=None, why="", _rows=(o_row, n_row), _label=_label(key),
+                 _baseline=False)
         notes = []
         if o_row is None or n_row is None:
             e["verdict"] = "only_new" if o_row is None else "only_old"
@@ -407,11 +433,16 @@ class Diff:
                                  ": " + row["error"] if row.get("error") else "")
                 for side, row, ok in (("OLD", o_row, ok_o), ("NEW", n_row, ok_n)) if not ok)
             return e
-        old_trials, new_trials = trials_of(self.old, o[0]), trials_of(self.new, n[0])
+        e["_baseline"] = bool(o_row.get("baseline")) and \
+            o_row.get("baseline") == o_row.get("model") and \
+            n_row.get("baseline") == n_row.get("model")
+        basis, old_vals, new_vals, why_basis = self._basis(e, o[0], n[0])
+        if why_basis:
+            notes.append(why_basis)
         e.update(throughput_old=optional_float(o_row["throughput"]),
                  throughput_new=optional_float(n_row["throughput"]),
-                 trials_old=len(old_trials), trials_new=len(new_trials))
-        res = compare_trials(old_trials, new_trials, self.alpha)
+                 trials_old=len(old_vals), trials_new=len(new_vals), basis=basis)
+        res = compare_trials(old_vals, new_vals, self.alpha)
         e["verdict"], e["why"] = res["verdict"], res["why"]
         for col, val in (("change_pct", res["change"]), ("change_ci_low_pct", res["ci_low"]),
                          ("change_ci_high_pct", res["ci_high"])):
@@ -436,6 +467,31 @@ class Diff:
         e["notes"] = "; ".join(notes)
         return e
 
+    def _basis(self, e, oi, ni):
+        """-> (basis, OLD values, NEW values, note on why not paired or ''): the paired
+        speeds T(model) / T(baseline) = 1 / trial_relative_times where both rows have the
+        same baseline (not themselves) and at least MIN_TRIALS ratios, else the raw trials."""
+        o_row, n_row = e["_rows"]
+        throughput = ("throughput", trials_of(self.old, oi), trials_of(self.new, ni))
+        if self.absolute:
+            return throughput + ("",)
+        ob, nb = o_row.get("baseline", ""), n_row.get("baseline", "")
+        if not ob and not nb:
+            return throughput + ("",)
+        if e["_baseline"]:
+            return throughput + ("the baseline: compared on throughput (its paired ratios "
+                                 "are 1 by definition)",)
+        if ob != nb:
+            return throughput + ("baseline differs ({} in OLD, {} in NEW): compared on "
+                                 "throughput".format(ob or "none", nb or "none"),)
+        ratios = (trials_of(self.old, oi, RATIOS), trials_of(self.new, ni, RATIOS))
+        short = [(side, len(r)) for side, r in zip(("OLD", "NEW"), ratios) if len(r) < MIN_TRIALS]
+        if short:
+            return throughput + ("{}: compared on throughput".format(", ".join(
+                "{} paired rounds against the baseline in {}".format(n, side)
+                for side, n in short)),)
+        return ("paired", [1.0 / r for r in ratios[0]], [1.0 / r for r in ratios[1]], "")
+
     # -- summaries --
     def counts(self):
         return {v: sum(1 for e in self.entries if e["verdict"] == v) for v in VERDICTS}
@@ -445,10 +501,11 @@ class Diff:
         return [{c: e.get(c) for c in OUT_COLUMNS} for e in self.entries]
 
     def common_shift(self):
-        """A line when at least 3 keys were compared and every one is ``slower`` (or every one
-        ``faster``): what a change of the machine between the runs looks like (as does a
-        change in what every model shares, a runtime upgrade); else ''."""
-        judged = [e for e in self.entries if e["verdict"] in ("faster", "slower", "unchanged")]
+        """A line when at least 3 keys were compared on throughput and every one is ``slower``
+        (or every one ``faster``): what a change of the machine between the runs looks like
+        (as does a change in what every model shares, a runtime upgrade); else ''."""
+        judged = [e for e in self.entries if e["verdict"] in ("faster", "slower", "unchanged")
+                  and e["basis"] == "throughput"]
         verdicts = {e["verdict"] for e in judged}
         if len(judged) < 3 or len(verdicts) != 1 or verdicts == {"unchanged"}:
             return ""
@@ -458,6 +515,22 @@ class Diff:
                 "as a shared runtime's change does; an A/A diff of two runs of one build shows "
                 "this machine's run-to-run drift".format(
                     verdicts.pop(), min(changes), max(changes)))
+
+    def baseline_shift(self):
+        """A line when keys were compared paired and a baseline's own row (throughput basis)
+        is ``faster`` or ``slower``: the machine, or what every model shares, changed between
+        the runs, and the paired basis took it out; else ''."""
+        if not any(e["basis"] == "paired" for e in self.entries):
+            return ""
+        moved = [e for e in self.entries if e["_baseline"] and e["basis"] == "throughput"
+                 and e["verdict"] in ("faster", "slower")]
+        if not moved:
+            return ""
+        return ("the baseline{} moved on throughput between the runs ({}): the machine (load, "
+                "cores, clocks) or what every model shares (runtime, OS) changed; the paired "
+                "basis takes that out of the other keys".format(
+                    "s" if len(moved) > 1 else "", "; ".join(
+                        "{} {:+.1f}%".format(e["_label"], e["change_pct"]) for e in moved)))
 
     def compared(self):
         return [e for e in self.entries if e["verdict"] in ("faster", "slower", "unchanged",
@@ -473,8 +546,23 @@ def _label(key):
     return "{} {} {} {} {} b{}".format(model, fmt, runtime, precision, resolution, batch)
 
 
+def ungated(diff):
+    """The entries a gate does not judge: without ``absolute``, the baselines' own rows
+    (compared on throughput, so the machine's drift) when some key was compared paired."""
+    if diff.absolute or not any(e["basis"] == "paired" for e in diff.entries):
+        return []
+    return [e for e in diff.entries if e["_baseline"] and e["basis"] == "throughput"]
+
+
+def gated(diff):
+    """The entries a gate judges: every entry but :func:`ungated`'s."""
+    skip = {id(e) for e in ungated(diff)}
+    return [e for e in diff.entries if id(e) not in skip]
+
+
 def gate_failures(diff, pct):
     """Entries slower by more than ``pct`` % with the test's confidence: verdict ``slower``
-    and even the interval's upper end (the smallest slowdown the data allow) below -pct %."""
-    return [e for e in diff.entries if e["verdict"] == "slower"
+    and even the interval's upper end (the smallest slowdown the data allow) below -pct %;
+    of :func:`gated` entries only."""
+    return [e for e in gated(diff) if e["verdict"] == "slower"
             and e["change_ci_high_pct"] is not None and e["change_ci_high_pct"] < -pct]

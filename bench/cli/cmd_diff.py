@@ -1,7 +1,9 @@
-"""``bench diff OLD.csv NEW.csv``: per key, the change in throughput, its interval, a
-Mann-Whitney U test on the raw trials and a verdict; ``--fail-slower PCT`` makes the exit
-code a CI gate (1: some key is slower by more than PCT % with the test's confidence).
-The statistics are in :mod:`bench.analysis.diff`."""
+"""``bench diff OLD.csv NEW.csv``: per key, the change in throughput (by default relative
+to the baseline measured in the same rounds, where both files have one: the ``paired``
+basis, free of the machine's drift between the runs; ``--absolute``: raw throughput), its
+interval, a Mann-Whitney U test and a verdict; ``--fail-slower PCT`` makes the exit code a
+CI gate (1: some key is slower by more than PCT % with the test's confidence). The
+statistics are in :mod:`bench.analysis.diff`."""
 
 import os
 import sys
@@ -27,17 +29,22 @@ class DiffCommand:
         p.add_argument("--alpha", type=float, default=0.05,
                        help="significance level of the test; the interval is 1 - alpha "
                             "(default 0.05: 95 %%)")
+        p.add_argument("--absolute", action="store_true",
+                       help="compare every key on its raw throughput, not relative to the "
+                            "baseline measured alongside (the default where both files have "
+                            "one): a change that hits every model alike (a runtime upgrade, "
+                            "the machine) shows only this way")
         p.add_argument("--out", metavar="CSV", help="write the comparison as CSV (and a PNG "
                        "next to it)")
         p.add_argument("--no-plot", action="store_true", help="with --out: no PNG")
 
     def run(self, args, config):
-        from bench.analysis.diff import Diff, gate_failures, load_pair
+        from bench.analysis.diff import Diff, gate_failures, gated, load_pair, ungated
 
         FAIL_SLOWER.check(args.fail_slower, "--fail-slower")
         ALPHA.check(args.alpha, "--alpha")
         old, new = load_pair(args.old, args.new)
-        diff = Diff(old, new, args.alpha)
+        diff = Diff(old, new, args.alpha, absolute=args.absolute)
         for line in diff.warnings:
             print("bench: " + line, file=sys.stderr)
         report(diff, sys.stdout)
@@ -55,7 +62,12 @@ class DiffCommand:
             return 0
         failing = gate_failures(diff, args.fail_slower)
         level = "{:g} %".format(100 * (1 - args.alpha))
-        judged = sum(1 for e in diff.entries if e["verdict"] in ("faster", "slower", "unchanged"))
+        judged = sum(1 for e in gated(diff) if e["verdict"] in ("faster", "slower", "unchanged"))
+        skipped = ungated(diff)
+        if skipped:
+            print("gate: not judged: {} (the baseline: its throughput is the machine's and the "
+                  "shared stack's change; --absolute gates it and every key on throughput)".format(
+                      ", ".join(e["_label"] for e in skipped)))
         if not judged:  # a gate that passes when nothing was compared vouches for nothing
             print("gate: FAIL: no key has a verdict (faster, slower or unchanged) to judge")
             return 1
@@ -99,15 +111,25 @@ def report(diff, stream):
             if len({e[extra] for e in compared}) > 1:
                 cols.append(extra)
         cols += ["runtime", "precision", "resolution", "old", "new", "change", "interval", "p",
-                 "verdict"]
+                 "basis", "verdict"]
         shown = [dict(e, old=_tp(e["throughput_old"], e["trials_old"]),
                       new=_tp(e["throughput_new"], e["trials_new"]), change=_pct(e["change_pct"]),
                       interval=_interval(e), p=_p(e["p_value"])) for e in compared]
         print(format_table(shown, cols, right=("resolution", "old", "new", "change", "p")),
               file=stream)
-        print("old, new: throughput (inferences/s, median) x trials; change: Hodges-Lehmann "
-              "estimate of NEW/OLD - 1 with its {:g} % interval; p: two-sided Mann-Whitney U "
-              "on the trials".format(100 * (1 - diff.alpha)), file=stream)
+        print("old, new: throughput (inferences/s, median) x values compared; change: "
+              "Hodges-Lehmann estimate of NEW/OLD - 1 with its {:g} % interval; p: two-sided "
+              "Mann-Whitney U on the values; basis: what was compared: paired = the model's "
+              "throughput relative to its baseline's in the same rounds (1 / "
+              "trial_relative_times), which cancels the machine's drift between the runs; "
+              "throughput = the raw per-trial throughputs{}".format(
+                  100 * (1 - diff.alpha), " (--absolute)" if diff.absolute else
+                  " (no common baseline, or the baseline's own row)"), file=stream)
+        if any(e["basis"] == "paired" for e in compared):
+            print("paired: a change that hits every model alike (a runtime upgrade, another "
+                  "machine) cancels in it and shows only on throughput (the baseline's own row; "
+                  "--absolute for every key): gate CI on the default for \"did this model "
+                  "change\", with --absolute for \"did the whole stack change\"", file=stream)
     else:
         print("no key is ok in both files: nothing to compare", file=stream)
     for verdict, title in (("unknown", "no verdict"),
@@ -125,9 +147,9 @@ def report(diff, stream):
     print("{faster} faster, {slower} slower, {unchanged} unchanged, {unknown} unknown, "
           "{only_old} only in OLD, {only_new} only in NEW, {not_ok} not ok".format(**c),
           file=stream)
-    shift = diff.common_shift()
-    if shift:
-        print(shift, file=stream)
+    for line in (diff.baseline_shift(), diff.common_shift()):
+        if line:
+            print(line, file=stream)
 
 
 def _tp(value, trials):
