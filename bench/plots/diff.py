@@ -1,5 +1,5 @@
-"""``bench diff`` plot: the change in throughput per key with its interval, coloured by
-verdict, the 0 line and the ``--fail-slower`` threshold."""
+"""``bench diff`` plot: the change per key (paired against the baseline, or in throughput)
+with its interval, coloured by verdict, the 0 line and the ``--fail-slower`` threshold."""
 
 from bench.plots import style
 
@@ -40,8 +40,9 @@ def plot_diff(diff, path, fail_slower=None, title=None):
         lo, hi = min(span + [0.0]), max(span + [0.0])
         pad = 0.08 * (hi - lo or 2.0)
         ax.set_xlim(lo - pad, hi + pad)
-    ax.set_xlabel("change in throughput, NEW / OLD - 1 (%), with its {:g} % interval".format(
-        100 * (1 - diff.alpha)))
+    ax.set_xlabel("change NEW / OLD - 1 (%), with its {:g} % interval: of the throughput "
+                  "relative to the baseline (paired keys) or of the throughput".format(
+                      100 * (1 - diff.alpha)), fontsize=8)
     ax.grid(alpha=0.3, axis="x")
     ax.set_title(title or "{} -> {}".format(diff.old.path, diff.new.path), fontsize=9)
     return style.save(fig, path)
