@@ -28,7 +28,7 @@ from bench.errors import BenchError, EnvironmentProblem, SpecError
 from bench.ranges import Range
 
 RUNS = Range(1, 100000, "profiled inferences per model")
-ROUNDS = 3
+ROUNDS = 10  # latency blocks and profiled inferences alternate this often: both see the same load
 SSH = ("bench profile is not yet supported over SSH (device {} is kind ssh): run bench profile "
        "on the device itself (--device local there), or time it with bench run")
 PHONE = ("device {} (adb) is profiled with its benchmark_model, which runs tflite only; use "

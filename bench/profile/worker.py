@@ -32,7 +32,7 @@ from bench.profile.table import DISTURBED, aggregate
 
 DEFAULTS = {"device": "cpu", "precision": "fp32", "threads": 0, "cpu_affinity": "auto",
             "batch": 1, "resolution": None, "shapes": {}, "strict": False, "seed": 0,
-            "warmup": 5, "runs": 30, "rounds": 3, "block_s": 0.15}
+            "warmup": 5, "runs": 30, "rounds": 10, "block_s": 0.05}
 IDLE_SAMPLE_S = 0.25
 UNCOVERED = {
     "onnxruntime": "onnxruntime's executor between nodes (scheduling, IOBinding, memory "
@@ -113,7 +113,7 @@ def _rounds(job, plain, profiled, clock):
     warm_up(plain.run, plain.sync, clock, job["warmup"])
     first_ns, _ = warm_up(profiled.run, profiled.sync, clock, job["warmup"])
     probe = latency_pass(plain.run, plain.sync, clock, 3)
-    per_block = max(10, min(2000, int(job["block_s"] * 1e9 / max(min(probe), 1))))
+    per_block = max(5, min(2000, int(job["block_s"] * 1e9 / max(min(probe), 1))))
     rounds = max(1, int(job["rounds"]))
     per_round = [job["runs"] // rounds + (1 if i < job["runs"] % rounds else 0)
                  for i in range(rounds)]
