@@ -71,6 +71,31 @@ class ProfiledSession(Session):
         raise NotImplementedError
 
 
+class WrappedProfiled(ProfiledSession):
+    """A profiled session around a plain runtime session ``_inner``: inputs and sync pass
+    through, and ``start``/``stop`` set ``_on``, which ``run`` reads to know whether the
+    inference it runs is a profiled one."""
+
+    def __init__(self, inner):
+        self._inner = inner
+        self._on = False
+
+    def inputs(self):
+        return self._inner.inputs()
+
+    def set_inputs(self, arrays):
+        self._inner.set_inputs(arrays)
+
+    def sync(self):
+        self._inner.sync()
+
+    def start(self):
+        self._on = True
+
+    def stop(self):
+        self._on = False
+
+
 class Counter(object):
     """Names an operator's calls within one inference by type and occurrence: the third
     ``aten::conv2d`` of every inference is the same call, ``aten::conv2d #3``."""

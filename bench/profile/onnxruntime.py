@@ -17,7 +17,7 @@ import os
 import shutil
 import tempfile
 
-from bench.profile import ProfiledSession, op
+from bench.profile import WrappedProfiled, op
 
 KERNEL = "_kernel_time"
 CUDA_NOTE = ("onnxruntime's node times on {} are host-side (launch and wait), not GPU kernel "
@@ -78,37 +78,21 @@ def node_ops(nodes):
     return ops
 
 
-class OrtProfiled(ProfiledSession):
+class OrtProfiled(WrappedProfiled):
     profiler = "onnxruntime session profiling (SessionOptions.enable_profiling)"
 
     def __init__(self, session, inner, folder):
+        WrappedProfiled.__init__(self, inner)
         self._session = session
-        self._inner = inner
         self._folder = folder
         self._profiled = []  # per run: made between start and stop
-        self._on = False
         providers = session.get_providers()
         self.notes = CUDA_NOTE.format(providers[0]) if providers[0] != "CPUExecutionProvider" \
             else ""
 
-    def inputs(self):
-        return self._inner.inputs()
-
-    def set_inputs(self, arrays):
-        self._inner.set_inputs(arrays)
-
     def run(self):
         self._inner.run()
         self._profiled.append(self._on)
-
-    def sync(self):
-        self._inner.sync()
-
-    def start(self):
-        self._on = True
-
-    def stop(self):
-        self._on = False
 
     def collect(self):
         path = self._session.end_profiling()

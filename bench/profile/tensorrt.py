@@ -14,7 +14,7 @@ Runs only on an NVIDIA GPU; elsewhere :func:`check` says so.
 import json
 import re
 
-from bench.profile import ProfiledSession, op
+from bench.profile import WrappedProfiled, op
 
 WHERE = "GPU (TensorRT)"
 
@@ -82,24 +82,17 @@ def make_layer_profiler(trt):
     return LayerTimes()
 
 
-class TensorRTProfiled(ProfiledSession):
+class TensorRTProfiled(WrappedProfiled):
     profiler = "TensorRT IProfiler (per-layer times)"
     notes = "TensorRT layer times: fused layers are one row; reformat layers are rows of their own"
 
     def __init__(self, inner):
-        self._inner = inner
+        WrappedProfiled.__init__(self, inner)
         trt = inner._trt
         self._layers = make_layer_profiler(trt)
         inner._context.profiler = self._layers
         self._types = layer_types(trt, inner._engine)
-        self._on = False
         self._runs = []
-
-    def inputs(self):
-        return self._inner.inputs()
-
-    def set_inputs(self, arrays):
-        self._inner.set_inputs(arrays)
 
     def run(self):
         self._layers.current = [] if self._on else None
@@ -109,15 +102,6 @@ class TensorRTProfiled(ProfiledSession):
             times, self._layers.current = self._layers.current, None
             self._runs.append([op(name, self._types.get(name) or type_from_name(name), WHERE, ms)
                                for name, ms in times])
-
-    def sync(self):
-        self._inner.sync()
-
-    def start(self):
-        self._on = True
-
-    def stop(self):
-        self._on = False
 
     def collect(self):
         return self._runs
