@@ -26,6 +26,7 @@ from bench.formats.derived import DerivedFormat
 from bench.formats.tools import dist_version, one_line
 from bench.fileutil import FULL, sha256_file, write_problem
 from bench.parity import check_parity
+from bench.runtimes.base import Unsupported
 
 MANIFEST = "manifest.json"
 
@@ -146,14 +147,20 @@ class Plan(object):
         return os.path.join(self.directory(root), "model" + self.format.suffix)
 
 
+class NotSwitchable(ExportFailed, Unsupported):
+    """A switchable spec asked of a format that holds one configuration per file: an export
+    that cannot be made (bench export) and a row that is ``unsupported`` (bench run)."""
+
+
 def not_switchable(format_name):
     """Why ``format_name`` cannot hold a switchable PTA artifact, and what does."""
     from bench.formats import FORMATS
 
     able = ", ".join(n for n in FORMATS.names() if FORMATS.get(n).switchable)
-    return ("{} holds one configuration per file, so there is no switchable {} artifact; "
-            "switchable PTA artifacts are {} files (measure pta:CONFIG without switchable=true "
-            "on this runtime)".format(format_name, format_name, able))
+    return NotSwitchable("{} holds one configuration per file, so there is no switchable {} "
+                         "artifact; switchable PTA artifacts are {} files (measure pta:CONFIG "
+                         "without switchable=true on this runtime)".format(
+                             format_name, format_name, able))
 
 
 def format_options(fmt, export_config):
@@ -172,7 +179,7 @@ def plan_artifact(request, format_name, precision, batch, export_config, seed=0)
             fmt.name, precision, ", ".join(fmt.precisions)))
     fmt.check()
     if request.spec.kwargs.get("switchable") and not fmt.switchable:
-        raise ExportFailed(not_switchable(fmt.name))
+        raise not_switchable(fmt.name)
     options = format_options(fmt, export_config)
     tools = {"bench": bench_version, "torch": dist_version("torch")}
     tools.update(fmt.tool_versions())

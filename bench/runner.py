@@ -16,13 +16,11 @@ import threading
 import os
 from collections import deque
 
-from bench.artifacts import not_switchable
 from bench.file_models import (check_precision, fed_shapes, file_inputs, native_format,
                                 runtime_format)
 from bench.groups import Item, plan_groups
 from bench.measure.inputs import describe as describe_inputs
 from bench.measure.messages import Candidate, CandidateResult, MeasureJob
-from bench.formats import get_format
 from bench.models import MODELS
 from bench.models.pta_switch import selections
 from bench.cooldown import check_readable, parse_cooldown, wait as cool_down
@@ -129,9 +127,6 @@ class BenchmarkRun:
                 row["inputs"], shapes = describe_inputs(fed), fed_shapes(fed)  # exactly these
             else:
                 fmt, fmt_precision = device.artifact_for(item.runtime_cls, item.precision)
-            switchable = bool(request.spec.kwargs.get("switchable"))
-            if switchable and not get_format(fmt).switchable:
-                raise Unsupported(not_switchable(fmt))
             with EXPORTS:  # devices of a fleet share the export cache and complexity file
                 row["params_m"], row["macs_m"], row["macs_tool"] = self._complexity.get(
                     request, overrides if from_file else None)
@@ -141,7 +136,7 @@ class BenchmarkRun:
                                         seed=o.seed, log=self.log)
             row.update(self._artifact_columns(artifact))
             select = switch_from = None
-            if switchable:
+            if request.spec.kwargs.get("switchable"):
                 select, switch_from = selections(artifact.manifest, request.spec)
             placed = device.place(artifact, item.runtime_cls, item.precision)
         except Unsupported as exc:
